@@ -20,7 +20,7 @@ VENV="${VENV:-$ROOT/.venv}"
 COLLECTIONS_DIR="$ROOT/.collections"
 CACHE_DIR="${KOLLA_OPS_CACHE:-$HOME/.cache/kolla-ops-nova}"
 ANSIBLE_BUNDLE_VERSION="${ANSIBLE_BUNDLE_VERSION:-14.5.0}"
-DEP_COLLECTIONS=(openstack.cloud ansible.posix community.general containers.podman)
+DEP_COLLECTIONS=(openstack.cloud ansible.posix community.general community.library_inventory_filtering_v1 containers.podman)
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }

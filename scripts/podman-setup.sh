@@ -23,9 +23,9 @@ for cmd in podman runc debootstrap; do
 done
 if ((${#missing[@]})); then
     log "installing ${missing[*]} from Debian"
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc debootstrap >/dev/null \
-        || { $SUDO apt-get update -q >/dev/null && \
-             $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc debootstrap >/dev/null; } \
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q podman runc debootstrap >/dev/null \
+        || { $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && \
+             $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q podman runc debootstrap >/dev/null; } \
         || die "apt-get install podman runc debootstrap failed"
 fi
 

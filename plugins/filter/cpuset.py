@@ -18,9 +18,7 @@ _OUTPUTS = ("list", "string")
 def cpuset(value, output=None, allow_empty=False):
     """Parse a Nova CPU set string, or format a list of CPU ids."""
     if output is not None and output not in _OUTPUTS:
-        raise AnsibleFilterError(
-            "cpuset: output=%r is not one of %s" % (output, ", ".join(_OUTPUTS))
-        )
+        raise AnsibleFilterError("cpuset: output=%r is not one of %s" % (output, ", ".join(_OUTPUTS)))
     try:
         if isinstance(value, (list, tuple, set)):
             text = format_cpuset(value)

@@ -58,7 +58,7 @@ def parse_cpuset(spec, allow_empty=False):
             continue
         reject = part.startswith("^")
         body = part[1:] if reject else part
-        if body.count("-") > 1 or body.startswith("-") and "-" in body[1:]:
+        if body.count("-") > 1 or (body.startswith("-") and "-" in body[1:]):
             raise CpuSetError(spec, part, "is not a CPU number or range")
         if "-" in body and not body.startswith("-"):
             lo_s, hi_s = body.split("-", 1)

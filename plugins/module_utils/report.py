@@ -1,0 +1,251 @@
+# Copyright: kolla_ops.nova contributors
+# Apache License 2.0 (see LICENSE)
+"""Check-style reports: one shape for verify, audit, upgrade readiness and triage.
+
+A report is plain data (what modules return)::
+
+    {"name": "verify", "generated_at": "2026-11-21T06:30:00Z",
+     "summary": {"pass": 3, "warn": 1, "fail": 0, "skip": 0},
+     "results": [{"check": "services.compute_up", "status": "pass",
+                  "message": "3 of 3 nova-compute services up and enabled",
+                  "evidence": {...}, "fix": None}]}
+
+``write_report`` writes it as ``<base>.json``, ``<base>.junit.xml`` (one testcase a
+check: fail -> <failure>, skip -> <skipped>, warn -> passes with the message in
+<system-out>) and ``<base>.txt`` (a readable summary, failures first).  Secrets
+are masked in everything written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import tempfile
+from xml.sax.saxutils import escape, quoteattr
+
+STATUSES = ("fail", "warn", "pass", "skip")
+_RANK = {s: i for i, s in enumerate(STATUSES)}
+
+# user:password@ in URLs, "password = x", tokens in headers/JSON.
+_SECRET_PATTERNS = (
+    (re.compile(r"(?P<pre>://[^:/@\s]+:)(?P<secret>[^@/\s]+)(?P<post>@)"), "***"),
+    (
+        re.compile(
+            r"(?P<pre>(?:password|passwd|secret|token|auth_key|X-Auth-Token|X-Subject-Token)"
+            r"[\"']?\s*[:=]\s*[\"']?)(?P<secret>[^\s\"',}]+)(?P<post>)",
+            re.IGNORECASE,
+        ),
+        "***",
+    ),
+)
+
+
+def mask_secrets(text):
+    """Mask passwords in URLs, ``password = ...`` values and tokens."""
+    if not isinstance(text, str):
+        return text
+    for pattern, repl in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m, r=repl: m.group("pre") + r + m.group("post"), text)
+    return text
+
+
+def _mask_deep(value):
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, dict):
+        return {k: _mask_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_deep(v) for v in value]
+    return value
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Report:
+    """Collects check results; ``as_dict()`` is what a module returns."""
+
+    def __init__(self, name):
+        self.name = name
+        self.generated_at = now_iso()
+        self.results = []
+
+    def add(self, check, status, message, evidence=None, fix=None):
+        if status not in _RANK:
+            raise ValueError("status %r is not one of %s" % (status, ", ".join(STATUSES)))
+        self.results.append(
+            {"check": check, "status": status, "message": message, "evidence": evidence, "fix": fix}
+        )
+        return self.results[-1]
+
+    @property
+    def summary(self):
+        return summarize(self.results)
+
+    @property
+    def failed(self):
+        return any(r["status"] == "fail" for r in self.results)
+
+    def as_dict(self):
+        return {
+            "name": self.name,
+            "generated_at": self.generated_at,
+            "summary": self.summary,
+            "results": _mask_deep(self.results),
+        }
+
+
+def summarize(results):
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+def render_text(report):
+    """A short, readable summary: counts, then failures, warnings, passes."""
+    summary = report.get("summary") or summarize(report.get("results", []))
+    lines = [
+        "%s report (%s): %d fail, %d warn, %d pass, %d skip"
+        % (
+            report.get("name", "report"),
+            report.get("generated_at", ""),
+            summary.get("fail", 0),
+            summary.get("warn", 0),
+            summary.get("pass", 0),
+            summary.get("skip", 0),
+        )
+    ]
+    ordered = sorted(report.get("results", []), key=lambda r: _RANK.get(r["status"], 9))
+    for r in ordered:
+        lines.append("  %-4s  %-40s %s" % (r["status"].upper(), r["check"], r["message"]))
+        if r.get("fix") and r["status"] in ("fail", "warn"):
+            for fix_line in str(r["fix"]).splitlines():
+                lines.append("        fix: %s" % fix_line)
+    return mask_secrets("\n".join(lines) + "\n")
+
+
+def render_junit(report):
+    results = report.get("results", [])
+    summary = report.get("summary") or summarize(results)
+    name = report.get("name", "report")
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<testsuites>",
+        '  <testsuite name=%s tests="%d" failures="%d" errors="0" skipped="%d" timestamp=%s>'
+        % (
+            quoteattr("kolla_ops.nova." + name),
+            len(results),
+            summary.get("fail", 0),
+            summary.get("skip", 0),
+            quoteattr(report.get("generated_at", "")),
+        ),
+    ]
+    for r in results:
+        check = r["check"]
+        classname, _sep, case = check.rpartition(".")
+        out.append(
+            "    <testcase classname=%s name=%s>"
+            % (quoteattr("%s.%s" % (name, classname) if classname else name), quoteattr(case or check))
+        )
+        detail = r["message"]
+        if r.get("fix"):
+            detail += "\nfix: %s" % r["fix"]
+        if r.get("evidence") not in (None, "", [], {}):
+            detail += "\nevidence: %s" % json.dumps(r["evidence"], sort_keys=True, default=str)
+        detail = mask_secrets(detail)
+        if r["status"] == "fail":
+            out.append(
+                "      <failure message=%s>%s</failure>"
+                % (quoteattr(mask_secrets(r["message"])), escape(detail))
+            )
+        elif r["status"] == "skip":
+            out.append("      <skipped message=%s/>" % quoteattr(mask_secrets(r["message"])))
+        else:
+            out.append(
+                "      <system-out>%s%s</system-out>"
+                % ("WARNING: " if r["status"] == "warn" else "", escape(detail))
+            )
+        out.append("    </testcase>")
+    out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
+def _atomic_write(path, text):
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(report, directory, basename=None):
+    """Write JSON, JUnit XML and text forms; return the three paths."""
+    basename = basename or report.get("name", "report")
+    os.makedirs(directory, exist_ok=True)
+    report = dict(report)
+    report["results"] = _mask_deep(report.get("results", []))
+    report.setdefault("summary", summarize(report["results"]))
+    paths = {
+        "json": os.path.join(directory, basename + ".json"),
+        "junit": os.path.join(directory, basename + ".junit.xml"),
+        "text": os.path.join(directory, basename + ".txt"),
+    }
+    _atomic_write(paths["json"], json.dumps(_mask_deep(report), indent=2, sort_keys=True, default=str) + "\n")
+    _atomic_write(paths["junit"], render_junit(report))
+    _atomic_write(paths["text"], render_text(report))
+    return paths
+
+
+def validate_report(report):
+    """Raise ValueError naming what is wrong with a report dict."""
+    if not isinstance(report, dict):
+        raise ValueError("a report must be a dict with 'name' and 'results', got %s" % type(report).__name__)
+    results = report.get("results")
+    if not isinstance(results, list):
+        raise ValueError("report %r has no 'results' list" % report.get("name"))
+    for i, r in enumerate(results):
+        if not isinstance(r, dict) or "check" not in r or "status" not in r:
+            raise ValueError("report %r result #%d needs 'check' and 'status'" % (report.get("name"), i))
+        if r["status"] not in _RANK:
+            raise ValueError(
+                "report %r check %r has status %r, expected one of %s"
+                % (report.get("name"), r["check"], r["status"], ", ".join(STATUSES))
+            )
+    return report
+
+
+def merge_reports(reports, name="report"):
+    """One report from one or several; check names get the source report's name as prefix."""
+    if isinstance(reports, dict):
+        report = validate_report(reports)
+        out = dict(report)
+        out.setdefault("generated_at", now_iso())
+        out["results"] = [
+            dict({"message": "", "evidence": None, "fix": None}, **r) for r in report["results"]
+        ]
+        out["summary"] = summarize(out["results"])
+        return out
+    if isinstance(reports, str):
+        raise ValueError("a report must be a dict with 'name' and 'results', got a string")
+    if not isinstance(reports, list) or not reports:
+        raise ValueError("report must be a report dict or a non-empty list of them")
+    results = []
+    for report in reports:
+        validate_report(report)
+        prefix = report.get("name", "report")
+        for r in report["results"]:
+            merged = dict({"message": "", "evidence": None, "fix": None}, **r)
+            merged["check"] = "%s.%s" % (prefix, r["check"])
+            results.append(merged)
+    return {"name": name, "generated_at": now_iso(), "summary": summarize(results), "results": results}
