@@ -113,16 +113,29 @@ step_collection_self() {
           && -f "$COLLECTIONS_DIR/ansible_collections/kolla_ops/nova/MANIFEST.json" ]]; then
         return
     fi
+    build="$build/self.$$"
     rm -rf "$build" && mkdir -p "$build"
     "$VENV/bin/ansible-galaxy" collection build --force --output-path "$build" "$ROOT" >/dev/null \
         || die "ansible-galaxy collection build failed"
     tarball="$(ls "$build"/kolla_ops-nova-*.tar.gz)"
-    rm -rf "$COLLECTIONS_DIR/ansible_collections/kolla_ops/nova"
-    "$VENV/bin/ansible-galaxy" collection install --no-deps --force -p "$COLLECTIONS_DIR" "$tarball" >/dev/null \
-        || die "ansible-galaxy collection install of $tarball failed"
+    # Install beside the live copy, then swap it in with renames, so a playbook
+    # running meanwhile never sees a half-installed collection.
+    "$VENV/bin/ansible-galaxy" collection install --no-deps --force -p "$build/install" "$tarball" \
+        >"$build.log" 2>&1 || { cat "$build.log" >&2; die "ansible-galaxy collection install of $tarball failed"; }
+    rm -f "$build.log"
+    local live="$COLLECTIONS_DIR/ansible_collections/kolla_ops/nova"
+    mkdir -p "$(dirname "$live")"
+    if [[ -d "$live" ]]; then mv "$live" "$build/old"; fi
+    mv "$build/install/ansible_collections/kolla_ops/nova" "$live"
+    rm -rf "$build"
     echo "$want" > "$stamp"
     log "installed $(basename "$tarball") into $COLLECTIONS_DIR"
 }
+
+# One bootstrap at a time (several shells or CI stages may call it).
+mkdir -p "$ROOT/.build"
+exec 9>"$ROOT/.build/bootstrap.lock"
+flock 9
 
 if [[ "${1:-}" == "--collection-only" ]]; then
     step_collection_self
