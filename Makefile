@@ -12,9 +12,10 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help bootstrap collection test lint ruff ansible-lint sanity unit molecule integration \
-        podman-setup changelog lock clean
+        podman-setup changelog lock clean demo sandbox-up sandbox-down sandbox-status sandbox-reset
 
 help:
+	@echo "make demo         sandbox cloud up, site.yml against it, print the verification report"
 	@echo "make bootstrap    venv, pinned requirements, dependency collections, this collection"
 	@echo "make test         ruff, ansible-lint, ansible-test sanity, unit, molecule, integration"
 	@echo "make <stage>      one stage: ruff ansible-lint sanity unit molecule integration"
@@ -54,6 +55,24 @@ molecule: bootstrap
 
 integration: bootstrap
 	pytest -q -p no:cacheprovider tests/integration --junitxml=reports/integration-junit.xml
+
+# The main job on the embedded default: the sandbox cloud.
+demo: bootstrap sandbox-up
+	ansible-playbook -i inventory/sandbox site.yml
+	@echo
+	@cat reports/verify.txt
+
+sandbox-up:
+	sandbox/sandbox up
+
+sandbox-down:
+	sandbox/sandbox down
+
+sandbox-status:
+	sandbox/sandbox status
+
+sandbox-reset:
+	sandbox/sandbox reset
 
 podman-setup:
 	@scripts/podman-setup.sh
