@@ -29,6 +29,9 @@ def _ensure_link():
 
 
 _ensure_link()
-for path in (str(_LINK_BASE), str(ROOT / ".collections")):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+# The working tree first, then the dependency collections (a stale installed copy
+# of this collection under .collections must never shadow the working tree).
+for path in (str(ROOT / ".collections"), str(_LINK_BASE)):
+    if path in sys.path:
+        sys.path.remove(path)
+    sys.path.insert(0, path)
