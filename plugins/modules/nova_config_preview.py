@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# Apache License 2.0 (see LICENSE)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: nova_config_preview
+short_description: Show the nova.conf Kolla-Ansible will produce for a host and a service
+version_added: 0.1.0
+description:
+  - Merges the override files under O(node_custom_config) in Kolla-Ansible's order for O(host) and
+    O(service), with the semantics of Kolla's C(merge_configs) (a key in a later file replaces the
+    earlier value whole, a key repeated in one file is a multi-value, missing files are skipped, each
+    file is rendered as Jinja first), and returns the result and where each key came from.
+  - Kolla's role template comes first in Kolla's own merge; pass it (rendered) or the deployed
+    nova.conf as O(base) to see the complete file.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  host:
+    description: The inventory_hostname of the host.
+    type: str
+    required: true
+  service:
+    description: The Nova service (its container name).
+    type: str
+    default: nova-compute
+    choices: [nova-compute, nova-compute-ironic, nova-conductor, nova-novncproxy, nova-serialproxy,
+              nova-spicehtml5proxy, nova-api, nova-metadata, nova-scheduler, nova-super-conductor]
+  node_custom_config:
+    description: Kolla-Ansible's C(node_custom_config) directory.
+    type: path
+    default: /etc/kolla/config
+  base:
+    description: A file merged first, standing in for Kolla's role template.
+    type: path
+  variables:
+    description: Variables for the Jinja rendering of the files; others stay as C({{ name }}).
+    type: dict
+    default: {}
+  release:
+    description: When set, the merged result is also validated against this Nova release's schema.
+    type: str
+attributes:
+  check_mode:
+    description: Runs in check mode and predicts the change without modifying the target.
+    support: full
+  diff_mode:
+    description: Returns details on what changed (or would change in check mode) in diff mode.
+    support: none
+  idempotent:
+    description: Run twice with the same arguments, the second run reports no change.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Effective nova-compute configuration of compute3
+  kolla_ops.nova.nova_config_preview:
+    host: compute3
+    service: nova-compute
+    release: "34"
+  register: preview
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ preview.content }}"
+"""
+
+RETURN = r"""
+content:
+  description: The merged file, byte for byte as Kolla's merge_configs writes it.
+  returned: always
+  type: str
+sources:
+  description: The files in merge order and whether each exists.
+  returned: always
+  type: list
+  elements: dict
+origin:
+  description: For each key, the file and line its value came from.
+  returned: always
+  type: list
+  elements: dict
+settings:
+  description: Section to option to value (a list for multi-values).
+  returned: always
+  type: dict
+unresolved:
+  description: Jinja variables left unrendered.
+  returned: always
+  type: list
+  elements: str
+findings:
+  description: Schema findings on the merged result when O(release) is given.
+  returned: when release is given
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils import kolla_merge, nova_schema
+
+
+def run(params):
+    result = kolla_merge.preview(
+        params["node_custom_config"],
+        params["host"],
+        params["service"],
+        base=params["base"],
+        variables=params["variables"],
+    )
+    result["settings"] = result.pop("values")
+    result["changed"] = False
+    if params["release"]:
+        origin = {(o["section"], o["option"]): o for o in result["origin"]}
+        entries = []
+        for section, options in result["settings"].items():
+            for option, value in options.items():
+                o = origin.get((section, option), {})
+                entries.append((section, option, value, o.get("line")))
+        findings = nova_schema.validate_entries(entries, params["release"], file="<merged>")
+        for f in findings:
+            o = origin.get((f["section"], f["option"]))
+            if o:
+                f["file"], f["line"] = o["file"], o["line"]
+        result["findings"] = findings
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            host=dict(type="str", required=True),
+            service=dict(type="str", default="nova-compute", choices=list(kolla_merge.SERVICES)),
+            node_custom_config=dict(type="path", default="/etc/kolla/config"),
+            base=dict(type="path"),
+            variables=dict(type="dict", default={}),
+            release=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module.params)
+    except (kolla_merge.IniParseError, nova_schema.SchemaError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# Apache License 2.0 (see LICENSE)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: nova_config_render
+short_description: Render compute profiles into Kolla-Ansible Nova override files
+version_added: 0.1.0
+description:
+  - Resolves the compute profile of every compute host, checks everything (field types, CPU sets
+    against the host's CPUs, huge pages against its memory, cross-field rules, Nova's option schema
+    for the chosen release, the operator's own override files), and only when no error is left
+    writes the override files in Kolla-Ansible's merge order under O(node_custom_config).
+  - Settings every compute host shares go to C(nova/nova-compute.conf), host-specific ones to
+    C(nova/<inventory_hostname>/nova-compute.conf), scheduler settings to C(nova/nova-scheduler.conf),
+    real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml).
+  - Files are written atomically and only when their content changes. Files this module wrote before
+    and that are no longer needed are removed. Files it did not write are never touched.
+  - Run it once (C(run_once)) on the deploy host for all compute hosts; the role
+    P(kolla_ops.nova.nova_config#role) does that.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  compute_profiles:
+    description:
+      - Named profiles. See the role documentation for the fields of a profile.
+    type: dict
+    default: {}
+  hosts:
+    description:
+      - Every compute host (inventory_hostname) with its choice of profile and what is known of it.
+      - Keys of each entry are C(profile) (name or null for Kolla defaults), C(overrides) (profile fields
+        for this host only), C(vcpus) and C(memory_mb) (host facts, optional), C(live_migration_group).
+    type: dict
+    required: true
+  scheduler:
+    description:
+      - Cloud-wide scheduler settings with keys C(enabled_filters) (full list; default Nova's defaults),
+        C(extra_filters), C(weights) (C([filter_scheduler]) options) and C(settings) (section to options).
+    type: dict
+    default: {}
+  kolla_globals:
+    description:
+      - Extra Kolla-Ansible Nova variables for C(globals.d/kolla_ops_nova.yml); only real Kolla variables
+        are accepted.
+    type: dict
+    default: {}
+  node_custom_config:
+    description: Kolla-Ansible's C(node_custom_config) directory.
+    type: path
+    default: /etc/kolla/config
+  release:
+    description: Nova release whose option schema applies (C(31) to C(34), or C(2025.1) to C(2026.2)).
+    type: str
+    default: "34"
+  header:
+    description: Comment written at the top of every file (the role passes C(ansible_managed)).
+    type: str
+    default: Ansible managed
+  mode:
+    description: File mode of the written files.
+    type: raw
+    default: "0640"
+  take_over_existing:
+    description: Overwrite target files that exist but were not written by this module.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Runs in check mode and predicts the change without modifying the target.
+    support: full
+  diff_mode:
+    description: Returns details on what changed (or would change in check mode) in diff mode.
+    support: full
+  idempotent:
+    description: Run twice with the same arguments, the second run reports no change.
+    support: full
+notes:
+  - Warnings (RAM overcommit, deprecated options in operator files, ...) do not stop the run; errors do,
+    before any file is written.
+"""
+
+EXAMPLES = r"""
+- name: Render compute profiles
+  kolla_ops.nova.nova_config_render:
+    compute_profiles:
+      pinned:
+        cpu_dedicated_set: "4-15"
+        cpu_shared_set: "0-3"
+        reserved_host_memory_mb: 4096
+        hugepages: {size: 2M, count: 4096}
+    hosts:
+      compute1: {profile: pinned, vcpus: 16, memory_mb: 65536}
+      compute2: {profile: null}
+    node_custom_config: /etc/kolla/config
+  run_once: true
+"""
+
+RETURN = r"""
+files:
+  description: Files that were (or in check mode would be) written or removed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"path": "/etc/kolla/config/nova/compute1/nova-compute.conf", "state": "present"}]
+problems:
+  description: Every error and warning, each naming host, profile, field and value.
+  returned: always
+  type: list
+  elements: dict
+hosts:
+  description: Per host, the profile and the INI settings it gets (C(section/option) keys).
+  returned: always
+  type: dict
+host_preparation:
+  description: Per host, what the host itself needs (huge pages size and count, nested virtualisation).
+  returned: always
+  type: dict
+kolla_globals:
+  description: The variables written to C(globals.d/kolla_ops_nova.yml).
+  returned: always
+  type: dict
+enabled_filters:
+  description: The full C([filter_scheduler] enabled_filters) written, or null when not written.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_profiles, nova_schema
+
+
+def run(params, check_mode):
+    """The whole render step; returns (result dict, failed message or None)."""
+    try:
+        plan = nova_profiles.build_plan(
+            params["compute_profiles"],
+            params["hosts"],
+            params["scheduler"],
+            params["kolla_globals"],
+            params["release"],
+        )
+    except nova_schema.SchemaError as exc:
+        return {"changed": False, "files": [], "problems": []}, str(exc)
+    base = params["node_custom_config"]
+    desired = nova_profiles.desired_files(plan, params["header"])
+    actions, foreign = nova_profiles.plan_files(base, desired, params["take_over_existing"])
+    plan.problems.extend(foreign)
+    owned = [a["path"] for a in actions] + ["%s/%s" % (base, r) for r in desired]
+    nova_profiles.check_operator_overrides(plan, base, owned)
+    plan.problems = nova_profiles.collapse(plan.problems)
+    filters = plan.scheduler.get(("filter_scheduler", "enabled_filters"))
+    result = {
+        "changed": False,
+        "files": [{"path": a["path"], "state": a["state"]} for a in actions],
+        "problems": plan.problems,
+        "hosts": plan.summary(),
+        "host_preparation": plan.host_preparation(),
+        "kolla_globals": dict(plan.kolla_globals),
+        "enabled_filters": filters.split(",") if filters else None,
+        "diff": nova_profiles.diffs(actions),
+    }
+    if plan.errors:
+        result["files"] = []
+        result["diff"] = []
+        return result, "nova_config: %d error(s), nothing written:\n%s" % (
+            len(plan.errors),
+            "\n".join(nova_profiles.format_problem(p) for p in plan.errors),
+        )
+    if actions:
+        result["changed"] = True
+        if not check_mode:
+            mode = params["mode"]
+            mode = int(mode, 8) if isinstance(mode, str) else int(mode)
+            nova_profiles.apply_actions(actions, mode=mode)
+    return result, None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            compute_profiles=dict(type="dict", default={}),
+            hosts=dict(type="dict", required=True),
+            scheduler=dict(type="dict", default={}),
+            kolla_globals=dict(type="dict", default={}),
+            node_custom_config=dict(type="path", default="/etc/kolla/config"),
+            release=dict(type="str", default="34"),
+            header=dict(type="str", default="Ansible managed"),
+            mode=dict(type="raw", default="0640"),
+            take_over_existing=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    result, failed = run(module.params, module.check_mode)
+    if not module._diff:
+        result.pop("diff", None)
+    if failed:
+        module.fail_json(msg=failed, **result)
+    for p in result["problems"]:
+        if p["severity"] == "warning":
+            module.warn(nova_profiles.format_problem(p, severity=False))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
