@@ -12,7 +12,8 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 .PHONY: help bootstrap collection test lint ruff ansible-lint sanity unit molecule integration \
-        podman-setup changelog lock clean demo sandbox-up sandbox-down sandbox-status sandbox-reset
+        podman-setup changelog lock clean demo sandbox-up sandbox-down sandbox-status sandbox-reset \
+        sandbox-bench
 
 help:
 	@echo "make demo         sandbox cloud up, site.yml against it, print the verification report"
@@ -73,6 +74,9 @@ sandbox-status:
 
 sandbox-reset:
 	sandbox/sandbox reset
+
+sandbox-bench:
+	bench/sandbox/run.sh down up reset up up
 
 podman-setup:
 	@scripts/podman-setup.sh
