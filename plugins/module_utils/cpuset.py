@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Nova CPU set strings (``[compute] cpu_dedicated_set = 4-15,^8``).
 
 Same grammar as ``nova.virt.hardware.parse_cpu_spec``: comma-separated items,

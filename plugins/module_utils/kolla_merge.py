@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kolla-Ansible's INI override merge, reproduced for previews and checks.
 
 Kolla-Ansible builds each Nova service's ``nova.conf`` with its ``merge_configs``

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only probe of a compute host's virtualisation state.
 
 Everything is read from files under ``root`` (``/`` on a real host, a fake tree in

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run Nova's own commands (nova-manage, nova-status) and SQL where they live.
 
 On a Kolla-Ansible cloud they exist only inside the containers:

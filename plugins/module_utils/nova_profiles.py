@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compute profiles -> Kolla-Ansible override files for Nova.
 
 An operator names profiles (``nova_config_compute_profiles``) and picks one per

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Upgrade readiness: what to fix before moving Nova to the next release.
 
 Pure Python: the module (``plugins/modules/nova_upgrade_check.py``) gathers files,

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The checks of ``compute_verify``, on plain data.
 
 Each ``check_*`` function takes what the module gathered (lists of dicts, no SDK

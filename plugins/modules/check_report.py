@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write a check-style report as JSON, JUnit XML and a readable summary."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ description:
   - Writing a report does not change the managed system, so the task reports C(changed=false).
   - "Usually run on the controller with C(delegate_to: localhost) and C(run_once: true)."
 author:
-  - kolla_ops.nova developers
+  - kolla_ops.nova developers (@kolla-ops)
 options:
   report:
     description:

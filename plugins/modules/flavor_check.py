@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check flavor definitions and extra specs the way Nova would, before any API call."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ description:
     given to private flavors.
   - Fails with every problem of every flavor in one message, so a play stops before creating any flavor.
 author:
-  - kolla_ops.nova developers
+  - kolla_ops.nova developers (@kolla-ops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

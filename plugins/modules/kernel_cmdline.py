@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Idempotent edits of the kernel command line (GRUB defaults or grubby)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ description:
   - The module never reboots. RV(reboot_required) is true while the running kernel
     (C(/proc/cmdline)) lacks an argument of O(set) or still has one named in O(absent).
 author:
-  - kolla_ops.nova developers
+  - kolla_ops.nova developers (@kolla-ops)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only facts about a compute host's virtualisation support."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ description:
     a KVM module may be reloaded (no guest running) and what can be applied without a reboot.
   - Changes nothing.
 author:
-  - kolla_ops.nova developers
+  - kolla_ops.nova developers (@kolla-ops)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
