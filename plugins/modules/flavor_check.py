@@ -31,6 +31,7 @@ attributes:
   diff_mode:
     support: none
   idempotent:
+    description: Running it twice with the same input gives the same result.
     support: full
   platform:
     platforms: posix

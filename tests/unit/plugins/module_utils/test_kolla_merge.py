@@ -128,7 +128,7 @@ def _write_set(tmp_path, files):
 
 def _ours(base, service="nova-compute"):
     paths = kolla_merge.kolla_sources(str(base), HOST, service)
-    merge, _ = kolla_merge.merge_files(paths)
+    merge, _origins = kolla_merge.merge_files(paths)
     return merge.write()
 
 
@@ -230,12 +230,12 @@ def test_merge_order_cell_and_api_services():
 
 
 def test_later_file_replaces_whole_multivalue_and_origin():
-    merge, _ = kolla_merge.merge_texts(
+    merge, _origins = kolla_merge.merge_texts(
         [("a", "[DEFAULT]\nk = 1\nk = 2\nother = x\n"), ("b", None), ("c", "[DEFAULT]\nk = 3\n")]
     )
     assert merge.values()["DEFAULT"] == {"k": "3", "other": "x"}
     assert merge.origin[("DEFAULT", "k")] == [("c", 2)]
-    merge, _ = kolla_merge.merge_texts([("a", "[DEFAULT]\nk = 1\nk = 2\n")])
+    merge, _origins = kolla_merge.merge_texts([("a", "[DEFAULT]\nk = 1\nk = 2\n")])
     assert merge.values()["DEFAULT"]["k"] == ["1", "2"]
     assert merge.origin[("DEFAULT", "k")] == [("a", 2), ("a", 3)]
 

@@ -289,7 +289,7 @@ def test_jinja_in_values_is_escaped_for_kolla():
     plan = plan_for({"p": {"settings": {"DEFAULT": {"my_ip": "{{ not_a_var }}"}}}}, {"c1": {"profile": "p"}})
     text = nova_profiles.desired_files(plan, "Ansible managed")["nova/nova-compute.conf"]
     assert "my_ip = {{ '{{' }} not_a_var }}" in text
-    rendered, _ = kolla_merge.render_jinja(text)
+    rendered, _unused = kolla_merge.render_jinja(text)
     assert "my_ip = {{ not_a_var }}" in rendered
 
 
@@ -316,7 +316,7 @@ def test_files_written_idempotent_and_stale_ones_removed(tmp_path):
     assert _sync(tmp_path, plan) == ([], [])  # idempotent
     assert [p.name for p in (tmp_path / "nova" / "c3").iterdir()] == ["nova-compute.conf"]  # no temp files
     plan = plan_for(profiles, {"c1": {"profile": None}, "c3": {"profile": None}})
-    actions, _ = _sync(tmp_path, plan)
+    actions, _unused = _sync(tmp_path, plan)
     assert [(a["rel"], a["state"]) for a in actions] == [("nova/c3/nova-compute.conf", "absent")]
     assert not target.exists() and not target.parent.exists()
 
