@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Find stale Nova services (down, disabled, old) and delete unused dead ones on request."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: compute_service_audit
+short_description: Find down, disabled and old Nova services and delete unused dead ones on request
+version_added: 0.1.0
+description:
+  - Lists Nova's services (C(GET /os-services)) and reports those that are down, disabled or
+    forced down.
+  - With O(nova_commands), reads each service's version from the cell databases and names the
+    services that are older than the newest and the ones that pin the minimum service version
+    (what C(nova-status upgrade check) complains about without naming hosts; Nova computes the
+    minimum over every non-deleted, not forced-down row, so a dead compute record pins it).
+  - For each down service, names what blocks deleting it (instances on its host, compute nodes
+    with allocations in Placement, migrations in progress, or being down for less than
+    O(stale_after) seconds).
+  - With O(fix=true), deletes (C(DELETE /os-services/{id})) the down services without blockers;
+    Nova removes their compute nodes, resource providers and host mappings with them.
+  - In check mode nothing is deleted; RV(actions) is the plan.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  fix:
+    description: Delete down services that have no blockers.
+    type: bool
+    default: false
+  stale_after:
+    description: Seconds a service must have been down (since its last update) before it may be deleted.
+    type: int
+    default: 3600
+  hosts:
+    description: Limit the audit and the repair to services on these hosts.
+    type: list
+    elements: str
+  page_size:
+    description: Page size of list calls (servers, hypervisors, migrations).
+    type: int
+    default: 1000
+  placement_source:
+    description:
+      - Where the compute nodes' usages are read from (see M(kolla_ops.nova.placement_allocation_audit)).
+    type: str
+    choices: [auto, api, database]
+    default: auto
+  placement_database:
+    description: Name of Placement's database (for O(placement_source=database)).
+    type: str
+    default: placement
+  cell_databases:
+    description:
+      - Cell databases read for service versions and compute nodes (with O(nova_commands)).
+        Kolla names cell1's database C(nova); list every cell's database in a multi-cell cloud.
+    type: list
+    elements: str
+    default: [nova]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - openstack.cloud.openstack
+  - kolla_ops.nova.nova_commands
+attributes:
+  check_mode:
+    support: full
+    details: Returns the deletions it would make as RV(actions).
+  diff_mode:
+    support: none
+  idempotent:
+    description: After a repair, a second run with O(fix=true) finds nothing to do (no change).
+    support: full
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Report stale services and who pins the minimum version
+  kolla_ops.nova.compute_service_audit:
+    cloud: kolla-admin
+    nova_commands:
+      mode: kolla
+  delegate_to: "{{ groups['control'][0] }}"
+
+- name: Delete decommissioned computes that have been down for a day
+  kolla_ops.nova.compute_service_audit:
+    cloud: kolla-admin
+    stale_after: 86400
+    fix: true
+"""
+
+RETURN = r"""
+report:
+  description: The report (kolla_ops.nova report shape).
+  returned: always
+  type: dict
+services:
+  description: Every service with its problems, version, whether it pins the minimum, and its delete blockers.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "9c1e...", "host": "compute9", "binary": "nova-compute", "state": "down", "version": 66,
+            "problems": ["down", "old_version"], "pins_minimum_version": true,
+            "blockers": ["2 instance(s) on host compute9 (...)"], "deletable": false}]
+minimum_versions:
+  description: Minimum service version per binary as Nova computes it (with O(nova_commands)).
+  returned: always
+  type: dict
+actions:
+  description: Deletions made (or, in check mode, planned).
+  returned: always
+  type: list
+  elements: dict
+proposed_actions:
+  description: Every deletion a run with O(fix=true) would make.
+  returned: always
+  type: list
+  elements: dict
+stats:
+  description: API requests and SQL queries this run made.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute import (
+    analyse_services,
+    service_report,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+    COMMON_SPEC,
+    PLACEMENT_SPEC,
+    run_audit,
+    utcnow,
+)
+
+
+def audit(collector, params):
+    versions = collector.service_versions()
+    services = collector.services()
+    if params["hosts"]:
+        services = [s for s in services if s["host"] in params["hosts"]]
+    # usages are only needed for the compute nodes of down services (the delete candidates)
+    down_hosts = {s["host"] for s in services if s["state"] == "down"}
+    hypervisors = collector.hypervisors()
+    analysis = analyse_services(
+        services,
+        versions,
+        collector.servers(),
+        hypervisors,
+        collector.provider_usages([h["id"] for h in hypervisors if h["host"] in down_hosts]),
+        collector.migrations(),
+        utcnow(),
+        stale_after=params["stale_after"],
+    )
+    report, planned, proposed = service_report(analysis, fix=params["fix"], versions_known=bool(versions))
+    return (
+        report,
+        planned,
+        proposed,
+        {"services": analysis["services"], "minimum_versions": analysis["minimum_versions"]},
+    )
+
+
+def apply(collector, action):
+    if collector.conn.compute.find_service(action["id"], ignore_missing=True) is None:
+        return False
+    collector.conn.compute.delete_service(action["id"], ignore_missing=True)
+    return {"deleted": True}
+
+
+class ComputeServiceAudit(OpenStackModule):
+    argument_spec = dict(
+        COMMON_SPEC,
+        stale_after={"type": "int", "default": 3600},
+        hosts={"type": "list", "elements": "str"},
+        **PLACEMENT_SPEC,
+    )
+    module_kwargs = {"supports_check_mode": True}
+
+    def run(self):
+        run_audit(self, audit, apply)
+
+
+def main():
+    module = ComputeServiceAudit()
+    module()
+
+
+if __name__ == "__main__":
+    main()

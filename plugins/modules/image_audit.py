@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check Glance images against Nova's image backend and the recommended properties."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: image_audit
+short_description: Find qcow2 images on an RBD backend and images missing recommended properties
+version_added: 0.1.0
+description:
+  - Lists the images (paged) and reports qcow2 images when Nova's image backend is Ceph RBD
+    (O(images_type=rbd); each boot downloads and converts them, raw images are cloned), and
+    images without C(hw_scsi_model), C(hw_disk_bus), C(os_type) or C(os_distro), or with
+    C(hw_scsi_model=virtio-scsi) but a C(hw_disk_bus) other than C(scsi).
+  - With O(fix=true), sets the properties in O(fix_properties) on the images that lack them.
+    Only properties; image data is never touched, never converted.
+  - In check mode nothing changes; RV(actions) is the plan.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  fix:
+    description: Set O(fix_properties) on images that lack them.
+    type: bool
+    default: false
+  images_type:
+    description: Nova's C([libvirt] images_type) (Kolla sets V(rbd) with C(nova_backend_ceph)).
+    type: str
+    default: default
+  required_properties:
+    description: Properties every image should carry.
+    type: list
+    elements: str
+    default: [hw_scsi_model, hw_disk_bus, os_type, os_distro]
+  fix_properties:
+    description:
+      - Property values set by O(fix=true) where an image lacks the property. Guest-dependent
+        properties (C(os_type), C(os_distro)) are only set when given here.
+    type: dict
+    default: {hw_scsi_model: virtio-scsi, hw_disk_bus: scsi}
+  images:
+    description: Limit the audit and the repair to these image names or IDs.
+    type: list
+    elements: str
+  page_size:
+    description: Page size of the image list.
+    type: int
+    default: 1000
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - openstack.cloud.openstack
+  - kolla_ops.nova.nova_commands
+attributes:
+  check_mode:
+    support: full
+    details: Returns the property updates it would make as RV(actions).
+  diff_mode:
+    support: none
+  idempotent:
+    description: After a repair, a second run with O(fix=true) finds nothing to do (no change).
+    support: full
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Audit images of a Ceph-backed cloud
+  kolla_ops.nova.image_audit:
+    cloud: kolla-admin
+    images_type: rbd
+
+- name: Set SCSI properties where missing
+  kolla_ops.nova.image_audit:
+    cloud: kolla-admin
+    fix: true
+    fix_properties:
+      hw_scsi_model: virtio-scsi
+      hw_disk_bus: scsi
+"""
+
+RETURN = r"""
+report:
+  description: The report (kolla_ops.nova report shape).
+  returned: always
+  type: dict
+qcow2_on_rbd:
+  description: qcow2 images found while O(images_type=rbd).
+  returned: always
+  type: list
+  elements: dict
+missing_properties:
+  description: Images lacking recommended properties, with the update O(fix=true) would make.
+  returned: always
+  type: list
+  elements: dict
+actions:
+  description: Property updates made (or, in check mode, planned).
+  returned: always
+  type: list
+  elements: dict
+proposed_actions:
+  description: Every update a run with O(fix=true) would make.
+  returned: always
+  type: list
+  elements: dict
+stats:
+  description: API requests made.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import COMMON_SPEC, run_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
+    RECOMMENDED_PROPERTIES,
+    audit_images,
+    image_report,
+)
+
+
+def audit(collector, params):
+    images = collector.images()
+    if params["images"]:
+        images = [i for i in images if i["id"] in params["images"] or i["name"] in params["images"]]
+    found = audit_images(
+        images,
+        images_type=params["images_type"],
+        required=params["required_properties"],
+        fix_properties=params["fix_properties"],
+    )
+    report, planned, proposed = image_report(found, fix=params["fix"])
+    return (
+        report,
+        planned,
+        proposed,
+        {"qcow2_on_rbd": found["qcow2_on_rbd"], "missing_properties": found["missing_properties"]},
+    )
+
+
+def apply(collector, action):
+    image = collector.conn.image.get_image(action["id"])
+    current = dict(image.properties or {})
+    for key in action["properties"]:
+        value = getattr(image, key, None)
+        if value is not None:
+            current[key] = value
+    update = {k: v for k, v in action["properties"].items() if current.get(k) in (None, "")}
+    if not update:
+        return False
+    collector.conn.image.update_image(image, **update)
+    return {"set": update}
+
+
+class ImageAudit(OpenStackModule):
+    argument_spec = dict(
+        COMMON_SPEC,
+        images_type={"type": "str", "default": "default"},
+        required_properties={"type": "list", "elements": "str", "default": list(RECOMMENDED_PROPERTIES)},
+        fix_properties={"type": "dict", "default": {"hw_scsi_model": "virtio-scsi", "hw_disk_bus": "scsi"}},
+        images={"type": "list", "elements": "str"},
+    )
+    module_kwargs = {"supports_check_mode": True}
+
+    def run(self):
+        run_audit(self, audit, apply, placement=False)
+
+
+def main():
+    module = ImageAudit()
+    module()
+
+
+if __name__ == "__main__":
+    main()

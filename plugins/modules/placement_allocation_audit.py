@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Find (and on request delete) orphaned Placement allocations."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: placement_allocation_audit
+short_description: Find orphaned Placement allocations and delete them on request
+version_added: 0.1.0
+description:
+  - Reads every resource provider's allocations and classifies each consumer that holds Nova
+    resource classes (C(VCPU), C(PCPU), C(MEMORY_MB), C(DISK_GB), C(VGPU), bandwidth) the way
+    C(nova-manage placement audit) does.
+  - C(orphaned) allocations belong to a consumer that is neither an existing server nor a
+    migration in progress; they are reported per resource provider and, with O(fix=true),
+    deleted (C(DELETE /allocations/{consumer})), after confirming once more that the server
+    does not exist and no migration holds the consumer.
+  - Allocations held by a migration in progress (the source node's allocation during a move)
+    are never touched.
+  - C(misplaced) allocations belong to an existing server but sit on a node it does not run on
+    without a migration to explain it; they are reported, never repaired.
+  - With O(cross_check=true) and O(nova_commands), runs C(nova-manage placement audit --verbose)
+    and reports whether it names the same consumers.
+  - In check mode nothing is deleted; RV(actions) is the plan and the task reports a change when there is one.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  fix:
+    description: Delete orphaned allocations.
+    type: bool
+    default: false
+  page_size:
+    description: Page size of list calls (servers, migrations).
+    type: int
+    default: 1000
+  placement_source:
+    description:
+      - Where Placement data is read from. V(api) costs two requests per resource provider
+        (Placement has no bulk allocation listing); V(database) runs three SQL queries on the
+        C(placement) database through O(nova_commands) whatever the size of the cloud;
+        V(auto) picks V(database) when O(nova_commands) is set. Repairs always go through the API.
+    type: str
+    choices: [auto, api, database]
+    default: auto
+  placement_database:
+    description: Name of Placement's database (for O(placement_source=database)).
+    type: str
+    default: placement
+  cell_databases:
+    description:
+      - Cell databases read for service versions and compute nodes (with O(nova_commands)).
+        Kolla names cell1's database C(nova); list every cell's database in a multi-cell cloud.
+    type: list
+    elements: str
+    default: [nova]
+  consumers:
+    description:
+      - Limit the audit and the repair to these consumer UUIDs (for example to repair one known case).
+    type: list
+    elements: str
+  cross_check:
+    description: Compare with C(nova-manage placement audit --verbose) (needs O(nova_commands)).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - openstack.cloud.openstack
+  - kolla_ops.nova.nova_commands
+attributes:
+  check_mode:
+    support: full
+    details: Returns the deletions it would make as RV(actions).
+  diff_mode:
+    support: none
+  idempotent:
+    description: After a repair, a second run with O(fix=true) finds nothing to do (no change).
+    support: full
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Report orphaned allocations
+  kolla_ops.nova.placement_allocation_audit:
+    cloud: kolla-admin
+  register: allocations
+
+- name: Delete them, cross-checking with nova-manage
+  kolla_ops.nova.placement_allocation_audit:
+    cloud: kolla-admin
+    fix: true
+    cross_check: true
+    nova_commands:
+      mode: kolla
+      container_engine: podman
+  delegate_to: "{{ groups['control'][0] }}"
+"""
+
+RETURN = r"""
+report:
+  description: The report (kolla_ops.nova report shape); write it with M(kolla_ops.nova.check_report).
+  returned: always
+  type: dict
+orphaned:
+  description: Orphaned allocations, one item per consumer and provider.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {"consumer": "0b1c...", "provider": "compute1", "provider_uuid": "5e1f...", "resources": {"VCPU": 1}}
+misplaced:
+  description: Allocations of existing servers on a node they do not run on.
+  returned: always
+  type: list
+  elements: dict
+migrations:
+  description: Allocations held by migrations in progress (left alone).
+  returned: always
+  type: list
+  elements: dict
+per_provider:
+  description: Counts per resource provider that has findings.
+  returned: always
+  type: list
+  elements: dict
+nova_manage_consumers:
+  description: Consumers named by C(nova-manage placement audit) (with O(cross_check)).
+  returned: when cross_check
+  type: list
+  elements: str
+actions:
+  description: Deletions made (or, in check mode, planned).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "delete_allocations", "consumer": "0b1c...", "providers": ["compute1"]}]
+proposed_actions:
+  description: Every deletion a run with O(fix=true) would make.
+  returned: always
+  type: list
+  elements: dict
+stats:
+  description: API requests and SQL queries this run made, and where Placement data came from.
+  returned: always
+  type: dict
+  sample: {"api_requests": 9, "sql_queries": 0, "placement_source": "api", "page_size": 1000}
+"""
+
+import re
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import AuditError
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+    COMMON_SPEC,
+    PLACEMENT_SPEC,
+    run_audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
+    allocation_report,
+    find_orphaned_allocations,
+    in_progress_migrations,
+)
+
+_NOVA_MANAGE_CONSUMER = re.compile(r"consumer UUID ([0-9a-fA-F-]{36})")
+
+
+def parse_placement_audit(text):
+    """Consumers named by `nova-manage placement audit --verbose`."""
+    return sorted(set(_NOVA_MANAGE_CONSUMER.findall(text or "")))
+
+
+def audit(collector, params):
+    found = find_orphaned_allocations(
+        collector.providers(), collector.allocations(), collector.servers(), collector.migrations()
+    )
+    if params["consumers"]:
+        wanted = set(params["consumers"])
+        for key in ("orphaned", "misplaced", "migration"):
+            found[key] = [a for a in found[key] if a["consumer"] in wanted]
+    report, planned, proposed = allocation_report(found, fix=params["fix"])
+    extra = {
+        "orphaned": found["orphaned"],
+        "misplaced": found["misplaced"],
+        "migrations": found["migration"],
+        "per_provider": found["per_provider"],
+    }
+    if params["cross_check"]:
+        if collector.nova is None:
+            report.add("allocations.nova_manage", "skip", "cross_check needs nova_commands")
+        else:
+            _rc, out, _err = collector.nova.nova_manage(["placement", "audit", "--verbose"], ok_rcs=(0, 3))
+            theirs = parse_placement_audit(out)
+            ours = sorted({a["consumer"] for a in found["orphaned"] + found["misplaced"]})
+            extra["nova_manage_consumers"] = theirs
+            if theirs == ours:
+                report.add(
+                    "allocations.nova_manage",
+                    "pass",
+                    "nova-manage placement audit agrees (%d consumer(s))" % len(theirs),
+                )
+            else:
+                report.add(
+                    "allocations.nova_manage",
+                    "warn",
+                    "nova-manage placement audit differs: only nova-manage %s, only this audit %s"
+                    % (sorted(set(theirs) - set(ours)), sorted(set(ours) - set(theirs))),
+                    evidence={"nova_manage": theirs, "audit": ours},
+                    fix="Allocations changed between the two reads, or a consumer is a migration in progress "
+                    "on another node: run again.",
+                )
+    return report, planned, proposed, extra
+
+
+def apply(collector, action):
+    consumer = action["consumer"]
+    if collector.server_exists(consumer):
+        return False
+    collector.invalidate("migrations")
+    if any(m.get("uuid") == consumer for m in in_progress_migrations(collector.migrations())):
+        return False
+    resp = collector.conn.placement.delete("/allocations/%s" % consumer, microversion="1.14")
+    if resp.status_code == 404:
+        return False
+    if resp.status_code >= 400:
+        raise AuditError("DELETE /allocations/%s: HTTP %s %s" % (consumer, resp.status_code, resp.text[:300]))
+    return {"status_code": resp.status_code}
+
+
+class PlacementAllocationAudit(OpenStackModule):
+    argument_spec = dict(
+        COMMON_SPEC,
+        cross_check={"type": "bool", "default": False},
+        consumers={"type": "list", "elements": "str"},
+        **PLACEMENT_SPEC,
+    )
+    module_kwargs = {"supports_check_mode": True}
+
+    def run(self):
+        run_audit(self, audit, apply)
+
+
+def main():
+    module = PlacementAllocationAudit()
+    module()
+
+
+if __name__ == "__main__":
+    main()

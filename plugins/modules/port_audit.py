@@ -1,0 +1,127 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Find Neutron ports owned by Nova whose server is gone; delete them on request."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: port_audit
+short_description: Find Nova-owned Neutron ports whose server no longer exists and delete them on request
+version_added: 0.1.0
+description:
+  - Cross-references every Neutron port whose C(device_owner) starts with C(compute:) against the
+    servers of all projects (two paged lists, no per-port request).
+  - With O(fix=true), deletes each orphaned port after confirming that its server really does not
+    exist (one C(GET /servers/{id}) per orphan).
+  - In check mode nothing is deleted; RV(actions) is the plan.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  fix:
+    description: Delete orphaned ports.
+    type: bool
+    default: false
+  ports:
+    description: Limit the audit and the repair to these port IDs.
+    type: list
+    elements: str
+  page_size:
+    description: Page size of the port and server lists.
+    type: int
+    default: 1000
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - openstack.cloud.openstack
+  - kolla_ops.nova.nova_commands
+attributes:
+  check_mode:
+    support: full
+    details: Returns the deletions it would make as RV(actions).
+  diff_mode:
+    support: none
+  idempotent:
+    description: After a repair, a second run with O(fix=true) finds nothing to do (no change).
+    support: full
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Delete ports left behind by deleted servers
+  kolla_ops.nova.port_audit:
+    cloud: kolla-admin
+    fix: true
+"""
+
+RETURN = r"""
+report:
+  description: The report (kolla_ops.nova report shape).
+  returned: always
+  type: dict
+orphaned:
+  description: Orphaned ports.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "4f1e...", "device_owner": "compute:nova", "device_id": "9a0b...", "ips": ["10.0.0.12"]}]
+actions:
+  description: Deletions made (or, in check mode, planned).
+  returned: always
+  type: list
+  elements: dict
+proposed_actions:
+  description: Every deletion a run with O(fix=true) would make.
+  returned: always
+  type: list
+  elements: dict
+stats:
+  description: API requests made.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import COMMON_SPEC, run_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
+    find_orphaned_ports,
+    port_report,
+)
+
+
+def audit(collector, params):
+    ports = collector.ports()
+    if params["ports"]:
+        ports = [p for p in ports if p["id"] in params["ports"]]
+    found = find_orphaned_ports(ports, collector.servers())
+    report, planned, proposed = port_report(found, fix=params["fix"])
+    return report, planned, proposed, {"orphaned": found["orphaned"]}
+
+
+def apply(collector, action):
+    if action.get("device_id") and collector.server_exists(action["device_id"]):
+        return False
+    port = collector.conn.network.find_port(action["id"], ignore_missing=True)
+    if port is None or port.device_id != action.get("device_id"):
+        return False
+    collector.conn.network.delete_port(action["id"], ignore_missing=True)
+    return {"deleted": True}
+
+
+class PortAudit(OpenStackModule):
+    argument_spec = dict(COMMON_SPEC, ports={"type": "list", "elements": "str"})
+    module_kwargs = {"supports_check_mode": True}
+
+    def run(self):
+        run_audit(self, audit, apply, placement=False)
+
+
+def main():
+    module = PortAudit()
+    module()
+
+
+if __name__ == "__main__":
+    main()
