@@ -35,31 +35,13 @@ options:
     description: Flavor names to size with. Default is every flavor.
     type: list
     elements: str
-  page_size:
-    description: Page size of list calls.
-    type: int
-    default: 1000
-  placement_source:
-    description: Where Placement data is read from (see M(kolla_ops.nova.placement_allocation_audit)).
-    type: str
-    choices: [auto, api, database]
-    default: auto
-  placement_database:
-    description: Name of Placement's database (for O(placement_source=database)).
-    type: str
-    default: placement
-  cell_databases:
-    description:
-      - Cell databases read for service versions and compute nodes (with O(nova_commands)).
-        Kolla names cell1's database C(nova); list every cell's database in a multi-cell cloud.
-    type: list
-    elements: str
-    default: [nova]
   fix:
     description: Accepted for symmetry with the other audits; this report never changes anything.
     type: bool
     default: false
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
+  - kolla_ops.nova.audit.placement
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

@@ -27,11 +27,8 @@ options:
     description: Run C(discover_hosts) when hosts are unmapped.
     type: bool
     default: false
-  page_size:
-    description: Page size of list calls.
-    type: int
-    default: 1000
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

@@ -44,11 +44,8 @@ options:
     description: Limit the audit and the repair to these image names or IDs.
     type: list
     elements: str
-  page_size:
-    description: Page size of the image list.
-    type: int
-    default: 1000
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

@@ -32,30 +32,6 @@ options:
     description: Delete orphaned allocations.
     type: bool
     default: false
-  page_size:
-    description: Page size of list calls (servers, migrations).
-    type: int
-    default: 1000
-  placement_source:
-    description:
-      - Where Placement data is read from. V(api) costs two requests per resource provider
-        (Placement has no bulk allocation listing); V(database) runs three SQL queries on the
-        C(placement) database through O(nova_commands) whatever the size of the cloud;
-        V(auto) picks V(database) when O(nova_commands) is set. Repairs always go through the API.
-    type: str
-    choices: [auto, api, database]
-    default: auto
-  placement_database:
-    description: Name of Placement's database (for O(placement_source=database)).
-    type: str
-    default: placement
-  cell_databases:
-    description:
-      - Cell databases read for service versions and compute nodes (with O(nova_commands)).
-        Kolla names cell1's database C(nova); list every cell's database in a multi-cell cloud.
-    type: list
-    elements: str
-    default: [nova]
   consumers:
     description:
       - Limit the audit and the repair to these consumer UUIDs (for example to repair one known case).
@@ -66,6 +42,8 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
+  - kolla_ops.nova.audit.placement
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

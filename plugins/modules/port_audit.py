@@ -27,11 +27,8 @@ options:
     description: Limit the audit and the repair to these port IDs.
     type: list
     elements: str
-  page_size:
-    description: Page size of the port and server lists.
-    type: int
-    default: 1000
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

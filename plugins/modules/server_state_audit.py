@@ -37,11 +37,8 @@ options:
     description: Accepted for symmetry with the other audits; this audit never repairs anything.
     type: bool
     default: false
-  page_size:
-    description: Page size of the server list.
-    type: int
-    default: 1000
 extends_documentation_fragment:
+  - kolla_ops.nova.audit
   - ansible.builtin.action_common_attributes
   - openstack.cloud.openstack
   - kolla_ops.nova.nova_commands

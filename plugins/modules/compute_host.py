@@ -1,0 +1,508 @@
+#!/usr/bin/python
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Drain a compute host for maintenance and bring it back."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: compute_host
+short_description: Drain a Nova compute host for maintenance, evacuate a dead one, enable it again
+version_added: 0.1.0
+description:
+  - With O(state=drained), disables the nova-compute service of O(host) with a reason naming the
+    operation, the time, the user and O(reason), then moves every instance off the host and keeps
+    re-listing it until nothing movable remains, so instances that land during the drain are caught.
+  - Each instance is classified first. C(live) (ACTIVE or PAUSED) is live-migrated with
+    block migration O(block_migration); C(cold) (SHUTOFF) is cold-migrated and the resize confirmed;
+    C(blocked) instances (ERROR, busy with another task, carrying a metadata key listed in
+    O(blocked_metadata), or in a server group whose policy no destination can satisfy) are
+    reported and left alone; instances still building are waited for.
+  - Moves run in a window of O(max_concurrent) at once, at most O(max_per_destination) per
+    destination. Each move is judged by what Nova reports afterwards (the server's host changed, its
+    status settled, the migration record), never by the request being accepted.
+  - A live migration that runs longer than O(migration_timeout) is aborted or force-completed
+    (O(timeout_action)); the clock starts when Nova starts running it, not while it waits in Nova's
+    queue behind C(max_concurrent_live_migrations).
+  - Progress is written to a JSON state file after every change, so a run interrupted by Ctrl-C, a
+    controller crash or an API outage is resumed by running the task again; every instance is
+    accounted for. Progress lines go to O(log_file) (C(tail -f) it while the task runs); the events
+    are also returned.
+  - Short Nova API outages (for example a restart of nova-api) are waited out for up to
+    O(api_retry_timeout) seconds.
+  - The task fails when instances remain on the host (blocked, failed, or not started after a
+    failure with O(failure_policy=stop)); the report says which and why.
+  - With O(state=enabled), enables the service (which clears the disabled reason) and, with
+    O(move_back=true), live- or cold-migrates the instances the last drain moved away back to
+    the host, from the state file.
+  - With O(state=evacuated), rebuilds the instances of a B(dead) host elsewhere through Nova's evacuate
+    API. It refuses unless the service is down (stale heartbeat), O(fenced=true) confirms the host is
+    powered off or isolated, and no more than O(max_down_hosts) / O(max_down_share) of the compute
+    services are down (a network partition looks like many dead hosts). It then forces the service
+    down (compute API 2.53+, by service id) and disables it with a reason, and evacuates in the same
+    window, tracking each instance to its previous power state on a new host (servers evacuated with
+    microversion 2.95+ arrive stopped and are started again when they were running). Instances whose
+    root disk is local are blocked unless O(allow_local_disk_loss=true) or O(shared_storage=true).
+  - O(state=enabled) refuses while evacuations from the host are unfinished (nova-compute on the host
+    completes them when it starts), unsets C(forced_down), and reports the allocations Nova left on
+    the host's resource provider for instances now elsewhere.
+  - With O(state=recovered), for a host back from an unplanned reboot (its service up), starts the
+    instances listed in O(running_before) that are stopped, hard-reboots those Nova last knew running
+    but the hypervisor does not run, and those in ERROR (a hard reboot redefines the guest), and
+    waits until each runs. Check mode returns the plan.
+  - A drained or evacuated host reports C(changed=false); check mode returns the plan without touching
+    anything.
+  - Runs on the controller (usually with C(delegate_to) C(localhost)); needs admin credentials.
+author:
+  - kolla_ops.nova developers (@kolla-ops)
+options:
+  host:
+    description:
+      - The compute host, exactly as Nova names its nova-compute service (C(openstack compute service
+        list)). C(compute1) never matches C(compute10); an unknown name fails and lists the known hosts.
+    type: str
+    required: true
+  state:
+    description:
+      - C(drained) disables the service and moves every instance away; C(evacuated) rebuilds the
+        instances of a dead host elsewhere; C(enabled) enables it again; C(recovered) restarts what
+        should run on a host back from an unplanned reboot.
+    type: str
+    choices: [drained, enabled, evacuated, recovered]
+    default: drained
+  reason:
+    description:
+      - Operator's reason, appended to the disabled reason written on the service.
+    type: str
+  user:
+    description:
+      - Name recorded in the disabled reason. Defaults to the login name on the controller.
+    type: str
+  target_host:
+    description:
+      - Send every instance to this host (still validated by the scheduler). Default is the
+        scheduler's choice.
+    type: str
+  max_concurrent:
+    description:
+      - Migrations requested at once (global window). Nova itself runs at most
+        C(max_concurrent_live_migrations) (default 1) live migrations per source host; a window
+        somewhat larger than that keeps Nova's queue full without flooding it.
+    type: int
+    default: 3
+  max_per_destination:
+    description:
+      - At most this many migrations in flight towards one destination host; C(0) means no limit.
+        When the scheduler chooses destinations, no new migration starts until it has chosen for the
+        ones in flight, and none while a destination is at the limit.
+    type: int
+    default: 0
+  block_migration:
+    description:
+      - Block migration for live migrations; C(auto) lets Nova decide from the storage.
+    type: str
+    choices: [auto, "true", "false"]
+    default: auto
+  retries:
+    description:
+      - How many times to retry a migration that ended with the instance still on its source (for
+        example because a nova-compute restarted meanwhile) before counting it as failed. Aborted
+        migrations (O(migration_timeout)) and requests Nova refuses are not retried.
+    type: int
+    default: 1
+  migration_timeout:
+    description:
+      - Seconds one migration may run before O(timeout_action) is taken.
+    type: int
+    default: 600
+  timeout_action:
+    description:
+      - What to do with a live migration that exceeds O(migration_timeout). C(abort) cancels it (the
+        instance stays on the host and counts as failed); C(force_complete) pauses the guest to
+        finish the copy.
+    type: str
+    choices: [abort, force_complete]
+    default: abort
+  failure_policy:
+    description:
+      - C(stop) starts no new migration after the first failure but lets the running ones finish;
+        C(continue) moves everything it can and reports the failures at the end.
+    type: str
+    choices: [stop, continue]
+    default: stop
+  blocked_metadata:
+    description:
+      - Server metadata that marks an instance as not to be migrated, as C(key) or C(key=value).
+    type: list
+    elements: str
+    default: [kolla_ops_nova_no_migrate]
+  fenced:
+    description:
+      - With O(state=evacuated), the operator's confirmation that the host is fenced (powered off or
+        isolated from its storage and network), so its guests cannot keep running. Required.
+    type: bool
+    default: false
+  max_down_hosts:
+    description:
+      - With O(state=evacuated), refuse when more compute services than this are down at once.
+    type: int
+    default: 1
+  max_down_share:
+    description:
+      - With O(state=evacuated), refuse when more than this share (0-1) of the compute services are down.
+    type: float
+    default: 0.5
+  shared_storage:
+    description:
+      - With O(state=evacuated), instance disks live on shared storage (Ceph RBD ephemeral, NFS), so
+        evacuation keeps their data.
+    type: bool
+    default: false
+  allow_local_disk_loss:
+    description:
+      - With O(state=evacuated), also evacuate instances whose root disk is local to the dead host; they
+        are rebuilt from their image and their disk data is lost. Each one is listed in C(warnings).
+    type: bool
+    default: false
+  running_before:
+    description:
+      - With O(state=recovered), IDs or names of instances that were running before the reboot
+        (for example from a report taken earlier); stopped ones among them are started. Remembered
+        in the state file for re-runs.
+    type: list
+    elements: str
+    default: []
+  move_back:
+    description:
+      - With O(state=enabled), move the instances the last drain moved away back to this host.
+    type: bool
+    default: false
+  poll_interval:
+    description:
+      - Seconds between checks of the instances in flight and re-listings of the host.
+    type: float
+    default: 2.0
+  settle_time:
+    description:
+      - Seconds the host must stay empty before the drain is declared complete (catches instances
+        that were being scheduled to the host when it was disabled).
+    type: float
+    default: 5.0
+  pending_timeout:
+    description:
+      - Seconds to wait for an instance that is still building on the host before reporting it blocked.
+    type: int
+    default: 300
+  api_retry_timeout:
+    description:
+      - Seconds to keep retrying while the Nova API is unreachable or answers 5xx, before the task
+        fails (progress is saved; run it again to resume).
+    type: int
+    default: 300
+  state_dir:
+    description:
+      - Directory of the state files, C(<cloud>-<host>.json).
+      - Defaults to C(~/.ansible/kolla_ops_nova/state).
+    type: path
+  state_file:
+    description:
+      - Full path of the state file; overrides O(state_dir).
+    type: path
+  log_file:
+    description:
+      - Progress log appended while the task runs. Defaults to the state file with C(.log).
+    type: path
+extends_documentation_fragment:
+  - openstack.cloud.openstack
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Returns the plan (each instance, its class and action) and changes nothing, not even the state file.
+  diff_mode:
+    support: none
+  idempotent:
+    description: A host already in the requested state reports C(changed=false).
+    support: full
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Drain compute1 for a kernel upgrade
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute1
+    state: drained
+    reason: kernel upgrade CHG-1234
+    max_concurrent: 3
+    migration_timeout: 900
+    timeout_action: force_complete
+  delegate_to: localhost
+  register: drain
+
+- name: Show what a drain would do
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute1
+    state: drained
+  check_mode: true
+  delegate_to: localhost
+
+- name: Evacuate compute3, which is dead and powered off through IPMI
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute3
+    state: evacuated
+    fenced: true
+    shared_storage: true
+    reason: PSU failure INC-42
+  delegate_to: localhost
+
+- name: Enable compute1 again and bring its instances home
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute1
+    state: enabled
+    move_back: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+host:
+  description: The host acted on.
+  returned: always
+  type: str
+  sample: compute1
+service:
+  description: The nova-compute service as found before the task changed it.
+  returned: always
+  type: dict
+  sample: {"id": "5c1d...", "host": "compute1", "status": "enabled", "state": "up", "disabled_reason": null}
+plan:
+  description:
+    - Per instance on the host when the task started, its class (live, cold, blocked, pending, moving),
+      the intended action and why.
+  returned: when state is drained or evacuated
+  type: list
+  elements: dict
+  sample:
+    - {"id": "8a3f...", "name": "web-1", "status": "ACTIVE", "class": "live", "action": "live_migrate"}
+instances:
+  description:
+    - Per instance handled by this drain (across resumed runs), the action, source, destination,
+      duration in seconds, status, outcome (moved, failed, blocked, skipped, gone) and a message.
+  returned: when state is drained or evacuated
+  type: list
+  elements: dict
+  sample: [{"id": "8a3f...", "name": "web-1", "action": "live_migrate", "source": "compute1",
+            "destination": "compute2", "duration": 4.1, "outcome": "moved", "attempts": 1}]
+summary:
+  description: Count of instances per outcome.
+  returned: when state is drained or evacuated
+  type: dict
+  sample: {"moved": 12, "blocked": 1}
+remaining:
+  description: Instances still on the host at the end.
+  returned: when state is drained or evacuated, not in check mode
+  type: list
+  elements: dict
+events:
+  description:
+    - Progress events (disabled, queued, started, done, failed, timeout, api_unavailable, ...) with times.
+  returned: always
+  type: list
+  elements: dict
+report:
+  description: The per-instance results in the collection's report shape, for M(kolla_ops.nova.check_report).
+  returned: when state is drained or evacuated
+  type: dict
+returned:
+  description: With O(move_back), per instance moved back, its outcome.
+  returned: when state is enabled
+  type: list
+  elements: dict
+warnings:
+  description:
+    - With O(state=evacuated), per instance with a local root disk, that its data is lost by evacuation.
+  returned: when state is evacuated
+  type: list
+  elements: str
+down_hosts:
+  description: With O(state=evacuated), the compute hosts Nova reports down.
+  returned: when state is evacuated
+  type: list
+  elements: str
+stale_allocations:
+  description:
+    - With O(state=enabled), allocations on the host's resource provider held for instances now on
+      another host (Nova did not clean them up after an evacuation).
+  returned: when state is enabled
+  type: list
+  elements: dict
+state_file:
+  description: Path of the state file.
+  returned: always
+  type: str
+log_file:
+  description: Path of the progress log.
+  returned: always
+  type: str
+"""
+
+import getpass
+import os
+
+from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+    ComputeHostError,
+    MoveOptions,
+    default_state_dir,
+    state_basename,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter
+
+
+class ComputeHostModule(OpenStackModule):
+    argument_spec = dict(
+        host=dict(type="str", required=True),
+        state=dict(type="str", default="drained", choices=["drained", "enabled", "evacuated", "recovered"]),
+        reason=dict(type="str"),
+        user=dict(type="str"),
+        target_host=dict(type="str"),
+        max_concurrent=dict(type="int", default=3),
+        max_per_destination=dict(type="int", default=0),
+        block_migration=dict(type="str", default="auto", choices=["auto", "true", "false"]),
+        retries=dict(type="int", default=1),
+        migration_timeout=dict(type="int", default=600),
+        timeout_action=dict(type="str", default="abort", choices=["abort", "force_complete"]),
+        failure_policy=dict(type="str", default="stop", choices=["stop", "continue"]),
+        blocked_metadata=dict(type="list", elements="str", default=["kolla_ops_nova_no_migrate"]),
+        fenced=dict(type="bool", default=False),
+        max_down_hosts=dict(type="int", default=1),
+        max_down_share=dict(type="float", default=0.5),
+        shared_storage=dict(type="bool", default=False),
+        allow_local_disk_loss=dict(type="bool", default=False),
+        running_before=dict(type="list", elements="str", default=[]),
+        move_back=dict(type="bool", default=False),
+        poll_interval=dict(type="float", default=2.0),
+        settle_time=dict(type="float", default=5.0),
+        pending_timeout=dict(type="int", default=300),
+        api_retry_timeout=dict(type="int", default=300),
+        state_dir=dict(type="path"),
+        state_file=dict(type="path"),
+        log_file=dict(type="path"),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def _cloud_name(self):
+        name = getattr(getattr(self.conn, "config", None), "name", None)
+        return name if isinstance(name, str) and name else "default"
+
+    def run(self):
+        p = self.params
+        cloud = self._cloud_name()
+        state_path = p["state_file"] or os.path.join(
+            p["state_dir"] or default_state_dir(), state_basename(cloud, p["host"]) + ".json"
+        )
+        log_path = p["log_file"] or os.path.splitext(state_path)[0] + ".log"
+        block = {"auto": "auto", "true": True, "false": False}[p["block_migration"]]
+        try:
+            opts = MoveOptions(
+                max_concurrent=p["max_concurrent"],
+                max_per_destination=p["max_per_destination"],
+                target_host=p["target_host"],
+                block_migration=block,
+                timeout=p["migration_timeout"],
+                timeout_action=p["timeout_action"],
+                failure_policy=p["failure_policy"],
+                poll_interval=p["poll_interval"],
+                settle_seconds=p["settle_time"],
+                pending_timeout=p["pending_timeout"],
+                api_retry_timeout=p["api_retry_timeout"],
+                blocked_metadata=p["blocked_metadata"],
+                request_workers=p["max_concurrent"],
+                retries=p["retries"],
+            )
+            nova = NovaAdapter(self.conn)
+            if p["state"] == "drained":
+                result = operations.drain(
+                    nova,
+                    p["host"],
+                    opts,
+                    state_path,
+                    cloud,
+                    reason=p["reason"],
+                    user=p["user"] or _login(),
+                    check_mode=self.check_mode,
+                    log_path=None if self.check_mode else log_path,
+                )
+            elif p["state"] == "evacuated":
+                result = operations.evacuate(
+                    nova,
+                    p["host"],
+                    opts,
+                    state_path,
+                    cloud,
+                    fenced=p["fenced"],
+                    max_down_hosts=p["max_down_hosts"],
+                    max_down_share=p["max_down_share"],
+                    shared_storage=p["shared_storage"],
+                    allow_local_disk_loss=p["allow_local_disk_loss"],
+                    reason=p["reason"],
+                    user=p["user"] or _login(),
+                    check_mode=self.check_mode,
+                    log_path=None if self.check_mode else log_path,
+                )
+            elif p["state"] == "recovered":
+                # its own record: a recovery must not replace a drain's or an evacuation's
+                result = operations.recover(
+                    nova,
+                    p["host"],
+                    os.path.splitext(state_path)[0] + ".recover.json",
+                    cloud,
+                    running_before=p["running_before"],
+                    check_mode=self.check_mode,
+                    log_path=None if self.check_mode else log_path,
+                    timeout=p["migration_timeout"],
+                    poll_interval=p["poll_interval"],
+                )
+            else:
+                result = operations.enable(
+                    nova,
+                    p["host"],
+                    opts,
+                    state_path,
+                    cloud,
+                    move_back=p["move_back"],
+                    check_mode=self.check_mode,
+                    log_path=None if self.check_mode else log_path,
+                )
+        except ComputeHostError as exc:
+            self.fail_json(
+                msg=exc.msg, host=p["host"], state_file=state_path, log_file=log_path, **exc.details
+            )
+        result.setdefault("log_file", log_path)
+        if result.pop("failed", False):
+            self.fail_json(**result)
+        self.exit_json(**result)
+
+
+def _login():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def main():
+    module = ComputeHostModule()
+    module()
+
+
+if __name__ == "__main__":
+    main()
