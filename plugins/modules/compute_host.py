@@ -162,7 +162,8 @@ options:
   allow_local_disk_loss:
     description:
       - With O(state=evacuated), also evacuate instances whose root disk is local to the dead host; they
-        are rebuilt from their image and their disk data is lost. Each one is listed in C(warnings).
+        are rebuilt from their image and their disk data is lost. Each one is listed in
+        C(local_disk_warnings).
     type: bool
     default: false
   running_before:
@@ -324,7 +325,7 @@ returned:
   returned: when state is enabled
   type: list
   elements: dict
-warnings:
+local_disk_warnings:
   description:
     - With O(state=evacuated), per instance with a local root disk, that its data is lost by evacuation.
   returned: when state is evacuated

@@ -1,0 +1,670 @@
+# Copyright: kolla_ops.nova contributors
+# Apache License 2.0 (see LICENSE)
+"""The states of a compute host (drained, enabled) built from the core pieces.
+
+Each function takes the Nova adapter and plain options and returns the module's result
+dict (``changed``, ``plan`` or ``instances``, ``events``, ...).  ``ComputeHostError`` carries
+what the module reports when the state cannot be reached.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+    COLD_STATUSES,
+    LIVE_STATUSES,
+    ComputeHostError,
+    Mover,
+    Progress,
+    StateFile,
+    candidate_hosts,
+    check_results,
+    classify,
+    down_hosts_guard,
+    instance_report,
+    iso,
+    make_evacuate_classifier,
+    match_host,
+    operation_reason,
+    release_lock,
+    summarize,
+)
+
+RESUME_DRAIN = ("started", "draining", "drained")
+
+
+def _service_view(svc):
+    return {
+        k: svc.get(k)
+        for k in (
+            "id",
+            "host",
+            "binary",
+            "status",
+            "state",
+            "disabled_reason",
+            "forced_down",
+            "zone",
+            "updated_at",
+        )
+    }
+
+
+def plan_drain(nova, host, opts, services=None):
+    """What a drain would do now: the service change and each instance's class and action."""
+    services = services if services is not None else nova.services()
+    svc = match_host(services, host)
+    candidates = candidate_hosts(services, host)
+    mover = Mover(nova, _NullState(), opts)
+    plan = []
+    for srv in nova.host_servers(host):
+        group_reason = None
+        if (srv.get("status") or "").upper() in LIVE_STATUSES + COLD_STATUSES and not srv.get("task_state"):
+            group_reason = mover.group_reason(srv, host, candidates)
+        klass, action, reason = classify(dict(srv, _source=host), opts.markers, group_reason)
+        plan.append(
+            {
+                "id": srv["id"],
+                "name": srv.get("name"),
+                "status": srv.get("status"),
+                "task_state": srv.get("task_state"),
+                "class": klass,
+                "action": action,
+                "reason": reason,
+                "destination": opts.target_host or ("scheduler" if klass in ("live", "cold") else None),
+            }
+        )
+    plan.sort(key=lambda p: (p["class"] != "blocked", p.get("name") or ""))
+    return svc, candidates, plan
+
+
+class _NullState:
+    data = {"runs": [], "instances": {}}
+    path = None
+    instances = data["instances"]
+
+    def save(self):
+        return None
+
+
+def _drain(
+    nova,
+    host,
+    opts,
+    state_path,
+    cloud,
+    reason=None,
+    user=None,
+    check_mode=False,
+    log_path=None,
+    clock=None,
+    sleep=None,
+):
+    services = nova.services()
+    svc, candidates, plan = plan_drain(nova, host, opts, services)
+    state = StateFile(state_path, cloud, host, dry_run=check_mode)
+    state.lock()
+    previous = state.load()
+    unfinished = [
+        r
+        for r in ((previous or {}).get("instances") or {}).values()
+        if r.get("status") in ("started", "queued")
+    ]
+    if previous and previous.get("operation") != "drain":
+        unfinished = []
+    disable_reason = operation_reason("drain", reason, user)
+    result = {
+        "host": host,
+        "service": _service_view(svc),
+        "candidates": candidates,
+        "state_file": state_path,
+        "log_file": log_path,
+        "plan": plan,
+    }
+    already = svc.get("status") == "disabled" and not plan and not unfinished
+    if check_mode or already:
+        result["changed"] = not already
+        if not already and svc.get("status") != "disabled":
+            result["service_action"] = "disable (reason: %s)" % disable_reason
+        rows = instance_report(previous.get("instances", {})) if previous and already else []
+        result["instances"] = rows
+        result["summary"] = summarize(rows)
+        result["events"] = []
+        result["report"] = {
+            "name": "drain",
+            "generated_at": iso(),
+            "results": check_results(rows, "drain", host),
+        }
+        return result
+
+    state.start("drain", RESUME_DRAIN)
+    progress = Progress(log_path, host, "drain")
+    kwargs = {}
+    if clock is not None:
+        kwargs["clock"] = clock
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    mover = Mover(nova, state, opts, emit=progress, **kwargs)
+    changed = False
+    service_state = state.data.setdefault("service", {})
+    if svc.get("status") != "disabled":
+        mover.call(nova.disable_service, svc, disable_reason)
+        service_state.update(
+            {"id": svc.get("id"), "disabled_by": "drain", "reason": disable_reason, "disabled_at": iso()}
+        )
+        changed = True
+        progress("disabled", detail="service %s disabled: %s" % (svc.get("id"), disable_reason))
+    else:
+        service_state.setdefault("id", svc.get("id"))
+        service_state.setdefault("reason", svc.get("disabled_reason"))
+        progress(
+            "disabled", detail="service already disabled: %s" % (svc.get("disabled_reason") or "(no reason)")
+        )
+    state.data["phase"] = "draining"
+    state.save()
+    try:
+        records = mover.drain(host, services)
+    finally:
+        mover.close()
+    changed = changed or mover.changed
+    remaining = nova.host_servers(host)
+    state.data["phase"] = "drained" if not remaining else "draining"
+    state.save()
+    rows = instance_report(records)
+    result.update(
+        {
+            "changed": changed,
+            "instances": rows,
+            "summary": summarize(rows),
+            "events": progress.events,
+            "remaining": [
+                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
+            ],
+            "report": {"name": "drain", "generated_at": iso(), "results": check_results(rows, "drain", host)},
+        }
+    )
+    if remaining:
+        blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
+        result["failed"] = True
+        result["msg"] = (
+            "host %s is not drained: %d instance(s) remain (%s); see 'instances'. Fix them and "
+            % (
+                host,
+                len(remaining),
+                ", ".join(
+                    "%s: %s" % (r.get("name"), r.get("message") or r.get("outcome")) for r in blocked[:5]
+                )
+                or ", ".join(s.get("name") or s["id"] for s in remaining[:5]),
+            )
+            + "re-run to resume (state file %s)" % state_path
+        )
+    return result
+
+
+def _enable(
+    nova,
+    host,
+    opts,
+    state_path,
+    cloud,
+    move_back=False,
+    check_mode=False,
+    log_path=None,
+    clock=None,
+    sleep=None,
+):
+    services = nova.services()
+    svc = match_host(services, host)
+    state = StateFile(state_path, cloud, host, dry_run=check_mode)
+    state.lock()
+    previous = state.load()
+    result = {"host": host, "service": _service_view(svc), "state_file": state_path, "log_file": log_path}
+    to_return = []
+    if move_back and previous:
+        to_return = [
+            r
+            for r in previous.get("instances", {}).values()
+            if r.get("outcome") == "moved" and (r.get("return") or {}).get("outcome") not in ("home", "gone")
+        ]
+    needs_enable = svc.get("status") != "enabled"
+    needs_unforce = bool(svc.get("forced_down"))
+    unfinished, stale = evacuation_guard(nova, host)
+    result["stale_allocations"] = stale
+    if unfinished:
+        raise ComputeHostError(
+            "refusing to enable %s: %d evacuation(s) from it are not finished (%s). Start nova-compute on "
+            "the host (it removes the evacuated guests and completes these migrations) and run again."
+            % (
+                host,
+                len(unfinished),
+                ", ".join(
+                    "%s %s" % (m.get("server_id") or m.get("id"), m.get("status")) for m in unfinished[:10]
+                ),
+            ),
+            unfinished_evacuations=unfinished,
+            stale_allocations=stale,
+        )
+    if check_mode:
+        result["changed"] = needs_enable or needs_unforce or bool(to_return)
+        result["plan"] = {
+            "service_action": ", ".join(
+                a for a, need in (("unset forced_down", needs_unforce), ("enable", needs_enable)) if need
+            )
+            or "none",
+            "move_back": [
+                {"id": r["id"], "name": r.get("name"), "from": r.get("destination")} for r in to_return
+            ],
+        }
+        result["events"] = []
+        return result
+    progress = Progress(log_path, host, "restore")
+    changed = False
+    if needs_unforce:
+        nova.force_down(svc, False)
+        changed = True
+        progress("unforced", detail="service %s: forced_down unset" % svc.get("id"))
+    if needs_enable:
+        nova.enable_service(svc)
+        changed = True
+        progress("enabled", detail="service %s enabled (reason cleared)" % svc.get("id"))
+    returned = []
+    if to_return:
+        state.data = previous
+        kwargs = {}
+        if clock is not None:
+            kwargs["clock"] = clock
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        mover = Mover(nova, state, opts, emit=progress, **kwargs)
+        try:
+            returned = mover.move_back(host, to_return)
+        finally:
+            mover.close()
+        changed = changed or mover.changed
+    if previous is not None and not check_mode:
+        state.data = previous
+        previous["phase"] = "enabled"
+        previous.setdefault("service", {})["enabled_at"] = iso()
+        state.save()
+    result.update({"changed": changed, "events": progress.events, "returned": returned})
+    failed = [r for r in returned if r.get("outcome") not in ("moved", "home", "gone")]
+    if failed:
+        result["failed"] = True
+        result["msg"] = "host %s is enabled but %d instance(s) did not move back: %s" % (
+            host,
+            len(failed),
+            ", ".join("%s (%s)" % (r.get("outcome"), r.get("message")) for r in failed[:5]),
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Evacuation of a dead host
+# ---------------------------------------------------------------------------------------
+RESUME_EVACUATE = ("started", "evacuating", "evacuated")
+UNFINISHED_EVACUATION = ("accepted", "pre-migrating", "migrating", "running", "queued", "preparing", "done")
+
+
+def plan_evacuate(nova, host, opts, classifier, services):
+    candidates = candidate_hosts(services, host)
+    mover = Mover(nova, _NullState(), opts)
+    plan = []
+    for srv in nova.host_servers(host):
+        group_reason = None
+        if not srv.get("task_state"):
+            group_reason = mover.group_reason(srv, host, candidates)
+        klass, action, reason = classifier(dict(srv, _source=host), opts.markers, group_reason)
+        plan.append(
+            {
+                "id": srv["id"],
+                "name": srv.get("name"),
+                "status": srv.get("status"),
+                "task_state": srv.get("task_state"),
+                "local_root_disk": bool(srv.get("image_id")),
+                "class": klass,
+                "action": action,
+                "reason": reason,
+                "destination": opts.target_host or ("scheduler" if klass == "evacuate" else None),
+            }
+        )
+    plan.sort(key=lambda p: (p["class"] != "blocked", p.get("name") or ""))
+    return candidates, plan
+
+
+def _evacuate(
+    nova,
+    host,
+    opts,
+    state_path,
+    cloud,
+    fenced=False,
+    max_down_hosts=1,
+    max_down_share=0.34,
+    shared_storage=False,
+    allow_local_disk_loss=False,
+    reason=None,
+    user=None,
+    check_mode=False,
+    log_path=None,
+    clock=None,
+    sleep=None,
+):
+    services = nova.services()
+    svc = match_host(services, host)
+    state = StateFile(state_path, cloud, host, dry_run=check_mode)
+    state.lock()
+    previous = state.load()
+    resuming = bool(
+        previous and previous.get("operation") == "evacuate" and previous.get("phase") in RESUME_EVACUATE
+    )
+    # Guard 1: the service must be down (stale heartbeat), or already forced down by us.
+    if svc.get("state") == "up" and not svc.get("forced_down"):
+        raise ComputeHostError(
+            "refusing to evacuate %s: its nova-compute service is up (last heartbeat %s). Evacuating a "
+            "host that still runs its guests gives two copies writing the same disks. Use state=drained "
+            "for a live host, or stop/fence the host and wait until Nova reports it down."
+            % (host, svc.get("updated_at")),
+            service=_service_view(svc),
+        )
+    # Guard 2: the operator confirms the host is fenced.
+    if not fenced:
+        raise ComputeHostError(
+            "refusing to evacuate %s without fenced=true: confirm the host is powered off or isolated "
+            "(IPMI power off, switch port down, storage fencing) so its guests cannot keep writing; "
+            "nothing was changed" % host,
+            service=_service_view(svc),
+        )
+    # Guard 3: not too many hosts down at once.
+    others_down = down_hosts_guard(services, max_down_hosts, max_down_share)
+    classifier = make_evacuate_classifier(shared_storage, allow_local_disk_loss)
+    candidates, plan = plan_evacuate(nova, host, opts, classifier, services)
+    warnings = [
+        "%s (%s): root disk is local; evacuation rebuilds it from its image and its data is lost%s"
+        % (p["name"], p["id"], "" if allow_local_disk_loss else " (blocked: set allow_local_disk_loss=true)")
+        for p in plan
+        if p["local_root_disk"] and not shared_storage
+    ]
+    disable_reason = operation_reason("evacuate", reason, user)
+    result = {
+        "host": host,
+        "service": _service_view(svc),
+        "candidates": candidates,
+        "down_hosts": others_down,
+        "state_file": state_path,
+        "log_file": log_path,
+        "plan": plan,
+        "local_disk_warnings": warnings,
+    }
+    unfinished = [
+        r
+        for r in ((previous or {}).get("instances") or {}).values()
+        if resuming and r.get("status") == "started"
+    ]
+    already = svc.get("forced_down") and svc.get("status") == "disabled" and not plan and not unfinished
+    if check_mode or already:
+        result["changed"] = not already
+        actions = []
+        if not svc.get("forced_down"):
+            actions.append("force down")
+        if svc.get("status") != "disabled":
+            actions.append("disable (reason: %s)" % disable_reason)
+        result["service_action"] = ", ".join(actions) or "none"
+        rows = instance_report(previous.get("instances", {})) if previous and already else []
+        result.update(
+            {
+                "instances": rows,
+                "summary": summarize(rows),
+                "events": [],
+                "report": {
+                    "name": "evacuate",
+                    "generated_at": iso(),
+                    "results": check_results(rows, "evacuate", host),
+                },
+            }
+        )
+        return result
+
+    state.start("evacuate", RESUME_EVACUATE)
+    progress = Progress(log_path, host, "evacuate")
+    kwargs = {}
+    if clock is not None:
+        kwargs["clock"] = clock
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    mover = Mover(nova, state, opts, emit=progress, mode="evacuate", classifier=classifier, **kwargs)
+    changed = False
+    service_state = state.data.setdefault("service", {})
+    if not svc.get("forced_down"):
+        mover.call(nova.force_down, svc, True)
+        changed = True
+        service_state.update({"id": svc.get("id"), "forced_down_at": iso()})
+        progress("forced_down", detail="service %s forced down (compute API 2.53+, by id)" % svc.get("id"))
+    if svc.get("status") != "disabled":
+        mover.call(nova.disable_service, svc, disable_reason)
+        changed = True
+        service_state.update({"id": svc.get("id"), "disabled_by": "evacuate", "reason": disable_reason})
+        progress("disabled", detail="service %s disabled: %s" % (svc.get("id"), disable_reason))
+    for w in warnings:
+        progress("warning", detail=w)
+    state.data["phase"] = "evacuating"
+    state.save()
+    try:
+        records = mover.drain(host, services)
+    finally:
+        mover.close()
+    changed = changed or mover.changed
+    remaining = nova.host_servers(host)
+    state.data["phase"] = "evacuated" if not remaining else "evacuating"
+    state.save()
+    rows = instance_report(records)
+    result.update(
+        {
+            "changed": changed,
+            "instances": rows,
+            "summary": summarize(rows),
+            "events": progress.events,
+            "remaining": [
+                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
+            ],
+            "report": {
+                "name": "evacuate",
+                "generated_at": iso(),
+                "results": check_results(rows, "evacuate", host),
+            },
+        }
+    )
+    if remaining:
+        blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
+        result["failed"] = True
+        result["msg"] = (
+            "host %s is not evacuated: %d instance(s) remain (%s); re-run to resume (state file %s)"
+            % (
+                host,
+                len(remaining),
+                "; ".join(
+                    "%s: %s" % (r.get("name"), r.get("message") or r.get("outcome")) for r in blocked[:5]
+                ),
+                state_path,
+            )
+        )
+    return result
+
+
+def evacuation_guard(nova, host):
+    """Unfinished evacuations from ``host`` and allocations Nova left on it (for state=enabled)."""
+    migs = nova.evacuation_migrations(host)
+    unfinished = [m for m in migs if m.get("status") in UNFINISHED_EVACUATION]
+    stale = []
+    if not migs:
+        return unfinished, stale  # never evacuated: nothing to clean up after
+    for alloc in nova.provider_allocations(host):
+        srv = nova.get_server(alloc["consumer"])
+        if srv is not None and srv.get("host") and srv.get("host") != host:
+            stale.append(
+                {
+                    "consumer": alloc["consumer"],
+                    "name": srv.get("name"),
+                    "now_on": srv.get("host"),
+                    "resources": alloc.get("resources"),
+                }
+            )
+    return unfinished, stale
+
+
+# ---------------------------------------------------------------------------------------
+# Recovery after an unplanned reboot
+# ---------------------------------------------------------------------------------------
+POWER_RUNNING = 1
+POWER_NAMES = {0: "NOSTATE", 1: "RUNNING", 3: "PAUSED", 4: "SHUTDOWN", 6: "CRASHED", 7: "SUSPENDED"}
+
+
+def plan_recover(servers, running_before=()):
+    """What to do with each instance on a host that came back from an unplanned reboot."""
+    wanted = set(running_before or ())
+    plan = []
+    for srv in servers:
+        status = (srv.get("status") or "").upper()
+        power = srv.get("power_state")
+        row = {
+            "id": srv["id"],
+            "name": srv.get("name"),
+            "status": status,
+            "power_state": POWER_NAMES.get(power, power),
+        }
+        if srv.get("task_state"):
+            row.update(action="none", reason="busy with task_state %s" % srv["task_state"])
+        elif status == "ERROR":
+            row.update(action="hard_reboot", reason="in ERROR: a hard reboot redefines and starts the guest")
+        elif status == "ACTIVE" and power not in (None, POWER_RUNNING):
+            row.update(
+                action="hard_reboot",
+                reason="Nova last knew it running, the hypervisor reports %s" % POWER_NAMES.get(power, power),
+            )
+        elif status == "SHUTOFF" and (srv["id"] in wanted or srv.get("name") in wanted):
+            row.update(action="start", reason="it was running before the reboot")
+        elif status == "SHUTOFF":
+            row.update(action="none", reason="stopped, and not recorded as running before")
+        else:
+            row.update(action="none", reason="running")
+        plan.append(row)
+    return plan
+
+
+def _recover(
+    nova,
+    host,
+    state_path,
+    cloud,
+    running_before=(),
+    check_mode=False,
+    log_path=None,
+    timeout=300,
+    poll_interval=2.0,
+    clock=None,
+    sleep=None,
+):
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    services = nova.services()
+    svc = match_host(services, host)
+    if svc.get("state") != "up" or svc.get("forced_down"):
+        raise ComputeHostError(
+            "refusing to recover %s: its nova-compute service is not up (state %s, forced_down %s); start "
+            "it first (and if it was evacuated, use state=enabled once its evacuations completed)"
+            % (host, svc.get("state"), svc.get("forced_down")),
+            service=_service_view(svc),
+        )
+    state = StateFile(state_path, cloud, host, dry_run=check_mode)
+    state.lock()
+    previous = state.load()
+    if not running_before and previous and previous.get("operation") == "recover":
+        running_before = previous.get("running_before") or ()
+    plan = plan_recover(nova.host_servers(host), running_before)
+    todo = [p for p in plan if p["action"] != "none"]
+    result = {
+        "host": host,
+        "service": _service_view(svc),
+        "plan": plan,
+        "state_file": state_path,
+        "log_file": log_path,
+    }
+    if check_mode or not todo:
+        result.update({"changed": bool(todo), "instances": plan, "events": []})
+        return result
+    state.start("recover", ("started", "recovering"))
+    state.data["phase"] = "recovering"
+    state.data["running_before"] = sorted(set(running_before or ()) | {p["id"] for p in todo})
+    state.save()
+    progress = Progress(log_path, host, "recover")
+    t0 = {}
+    for row in todo:
+        try:
+            if row["action"] == "start":
+                nova.start_server(row["id"])
+            else:
+                nova.reboot_server(row["id"], "HARD")
+            t0[row["id"]] = clock()
+            row["outcome"] = "requested"
+            progress("started", row, row["action"])
+        except Exception as exc:  # reported per instance
+            row.update(outcome="failed", message=str(exc)[:300])
+            progress("failed", row, str(exc)[:300])
+    waiting = {r["id"]: r for r in todo if r.get("outcome") == "requested"}
+    while waiting:
+        for sid, row in list(waiting.items()):
+            srv = nova.get_server(sid)
+            if srv is None:
+                row.update(outcome="gone")
+            elif (
+                srv.get("status") == "ACTIVE"
+                and not srv.get("task_state")
+                and srv.get("power_state")
+                in (
+                    None,
+                    POWER_RUNNING,
+                )
+            ):
+                row.update(outcome="running", duration=round(clock() - t0[sid], 1))
+                progress("done", row, "running again")
+            elif srv.get("status") == "ERROR" and not srv.get("task_state"):
+                row.update(outcome="failed", message="went to ERROR")
+            elif clock() - t0[sid] > timeout:
+                row.update(outcome="failed", message="not running after %ss" % timeout)
+            else:
+                continue
+            waiting.pop(sid)
+        if waiting:
+            sleep(poll_interval)
+    state.data["phase"] = "recovered"
+    state.data["instances"] = {r["id"]: r for r in plan}
+    state.save()
+    result.update({"changed": True, "instances": plan, "events": progress.events})
+    failed = [r for r in todo if r.get("outcome") not in ("running", "gone")]
+    if failed:
+        result["failed"] = True
+        result["msg"] = "host %s: %d instance(s) not recovered: %s" % (
+            host,
+            len(failed),
+            ", ".join("%s (%s)" % (r.get("name"), r.get("message")) for r in failed[:5]),
+        )
+    return result
+
+
+def _released(fn):
+    def run(nova, host, *args, **kwargs):
+        state_path = args[1] if fn is not _recover else args[0]
+        try:
+            return fn(nova, host, *args, **kwargs)
+        finally:
+            release_lock(state_path)
+
+    run.__name__ = fn.__name__.lstrip("_")
+    run.__doc__ = fn.__doc__
+    return run
+
+
+drain = _released(_drain)
+enable = _released(_enable)
+evacuate = _released(_evacuate)
+recover = _released(_recover)

@@ -1,0 +1,189 @@
+"""compute_host state=evacuated and the enable guard, against the sandbox with a killed compute.
+
+One test walks the whole recovery, because killing a compute and waiting for Nova to see it
+down is the slow part: refused while the service is up, refused without the fencing
+confirmation, refused with two of three hosts down and a threshold of one, then evacuated
+(interrupted by killing the controller and re-run to completion), servers checked running (or
+stopped, as before) elsewhere, the enable refused while the evacuations are unfinished, the
+compute started again, and the host enabled. The host is restarted and enabled at teardown
+whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from test_compute_host_drain import _env, _playbook_cmd, boot_many, crash_controller, run_module
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+    ComputeHostError,
+    MoveOptions,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter
+
+HOST = "compute3"
+
+
+def service(conn, host=HOST):
+    return next(conn.compute.services(host=host, binary="nova-compute"))
+
+
+def evacuate(conn, tmp_path, **kw):
+    opts = MoveOptions(max_concurrent=2, request_workers=2, poll_interval=1, settle_seconds=2, timeout=120)
+    kw.setdefault("fenced", True)
+    kw.setdefault("allow_local_disk_loss", True)
+    return operations.evacuate(
+        NovaAdapter(conn),
+        HOST,
+        opts,
+        str(tmp_path / "state" / ("sandbox-%s.json" % HOST)),
+        "sandbox",
+        reason="integration test",
+        user="pytest",
+        log_path=str(tmp_path / "state" / ("sandbox-%s.log" % HOST)),
+        **kw,
+    )
+
+
+@pytest.fixture
+def dead_host(sandbox, admin_conn, cleanup):
+    def restore():
+        sandbox.run("start-compute", HOST, check=False)  # a no-op when it runs
+        svc = service(admin_conn)
+        if svc.is_forced_down:
+            admin_conn.compute.update_service_forced_down(
+                svc.id, host=HOST, binary="nova-compute", forced=False
+            )
+        if svc.status != "enabled":
+            admin_conn.compute.enable_service(svc.id, host=HOST, binary="nova-compute")
+
+    cleanup.add(restore)
+    if HOST not in sandbox.nova_manage("cell_v2", "list_hosts").stdout:
+        sandbox.nova_manage("cell_v2", "discover_hosts")
+    return HOST
+
+
+def test_evacuate_dead_host_with_guardrails(sandbox, admin_conn, boot_server, dead_host, tmp_path):
+    servers = boot_many(sandbox, admin_conn, boot_server, 4, prefix="evac")
+    off = servers[-1]
+    admin_conn.compute.stop_server(off)
+    sandbox.wait_for_server(admin_conn, off, "SHUTOFF", host=dead_host)
+
+    # 1. the service is up: refused, nothing changed
+    with pytest.raises(ComputeHostError, match="service is up"):
+        evacuate(admin_conn, tmp_path)
+    svc = service(admin_conn)
+    assert svc.status == "enabled" and not svc.is_forced_down
+
+    # the host dies; Nova notices after service_down_time
+    sandbox.run("kill-compute", dead_host)
+    sandbox.wait_for(lambda: service(admin_conn).state == "down", timeout=90, interval=2, what="service down")
+
+    # 2. without the fencing confirmation: refused, nothing changed
+    res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "evacuated"}, name="nofence")
+    assert res.get("failed") and "fenced=true" in res["msg"]
+    svc = service(admin_conn)
+    assert svc.status == "enabled" and not svc.is_forced_down
+
+    # 3. two of three hosts down, threshold one: refused (compute1 forced down for a moment)
+    other = service(admin_conn, "compute1")
+    admin_conn.compute.update_service_forced_down(
+        other.id, host="compute1", binary="nova-compute", forced=True
+    )
+    try:
+        with pytest.raises(ComputeHostError, match="2 of 3 compute services are down"):
+            evacuate(admin_conn, tmp_path, max_down_hosts=1)
+    finally:
+        admin_conn.compute.update_service_forced_down(
+            other.id, host="compute1", binary="nova-compute", forced=False
+        )
+    assert not service(admin_conn).is_forced_down
+
+    # 4. local disks without the explicit option: blocked, reported in check mode
+    res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "evacuated", "fenced": True}, check=True)
+    assert {p["class"] for p in res["plan"]} == {"blocked"}
+    assert all("data is lost" in p["reason"] for p in res["plan"])
+    assert len(res["local_disk_warnings"]) == 4
+
+    # 5. evacuate through the module, one at a time; the controller dies after the first
+    args = {
+        "cloud": "sandbox",
+        "host": dead_host,
+        "state": "evacuated",
+        "fenced": True,
+        "allow_local_disk_loss": True,
+        "max_concurrent": 1,
+        "state_dir": str(tmp_path / "state"),
+        "poll_interval": 1,
+        "settle_time": 2,
+    }
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{"kolla_ops.nova.compute_host": args}]}]
+    path = tmp_path / "evacuate.yml"
+    path.write_text(json.dumps(play))
+    log = tmp_path / "state" / ("sandbox-%s.log" % dead_host)
+    proc = subprocess.Popen(
+        _playbook_cmd(path),
+        env=_env(sandbox),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        sandbox.wait_for(
+            lambda: log.exists() and log.read_text().count(" done ") >= 1,
+            timeout=120,
+            what="first evacuation",
+        )
+    finally:
+        crash_controller(proc)
+    svc = service(admin_conn)
+    assert svc.is_forced_down and svc.status == "disabled"
+    assert svc.disabled_reason.startswith("kolla_ops.nova evacuate ")
+    res = run_module(sandbox, tmp_path, {k: v for k, v in args.items() if k != "cloud"}, name="resume")
+    assert not res.get("failed"), res.get("msg")
+    assert sorted(r["id"] for r in res["instances"]) == sorted(s.id for s in servers)
+    assert {r["outcome"] for r in res["instances"]} == {"moved"}
+    for s in servers:
+        now = admin_conn.compute.get_server(s.id)
+        assert now.compute_host not in (dead_host, None)
+        assert now.status == ("SHUTOFF" if s.id == off.id else "ACTIVE"), (s.name, now.status)
+    again = run_module(sandbox, tmp_path, {k: v for k, v in args.items() if k != "cloud"}, name="again")
+    assert again["changed"] is False
+
+    # 6. the host is still dead: its evacuations are not finished, enable is refused
+    res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "enabled"}, name="enable1")
+    assert res.get("failed") and "not finished" in res["msg"]
+    assert service(admin_conn).status == "disabled"
+
+    # 7. nova-compute starts, cleans up the evacuated guests, completes the migrations
+    sandbox.run("start-compute", dead_host)
+    sandbox.wait_for(
+        lambda: (
+            not [
+                m
+                for m in admin_conn.compute.migrations(source_compute=dead_host, migration_type="evacuation")
+                if m.status in ("accepted", "pre-migrating", "done")
+            ]
+        ),
+        timeout=120,
+        interval=2,
+        what="evacuations completed",
+    )
+    res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "enabled"}, name="enable2")
+    assert not res.get("failed"), res.get("msg")
+    assert res["changed"] is True
+    assert isinstance(res["stale_allocations"], list)
+    svc = service(admin_conn)
+    assert svc.status == "enabled" and not svc.is_forced_down
+
+
+def test_evacuate_refused_on_live_host_changes_nothing(sandbox, admin_conn, tmp_path):
+    res = run_module(sandbox, tmp_path, {"host": HOST, "state": "evacuated", "fenced": True})
+    assert res.get("failed") and "service is up" in res["msg"]
+    svc = service(admin_conn)
+    assert svc.status == "enabled" and not svc.is_forced_down
+    # no state file written (only the run lock)
+    assert not (tmp_path / "state" / ("sandbox-%s.json" % HOST)).exists()
