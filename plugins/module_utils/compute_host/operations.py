@@ -161,28 +161,8 @@ def _drain(
         progress(
             "disabled", detail="service already disabled: %s" % (svc.get("disabled_reason") or "(no reason)")
         )
-    state.data["phase"] = "draining"
-    state.save()
-    try:
-        records = mover.drain(host, services)
-    finally:
-        mover.close()
-    changed = changed or mover.changed
-    remaining = nova.host_servers(host)
-    state.data["phase"] = "drained" if not remaining else "draining"
-    state.save()
-    rows = instance_report(records)
-    result.update(
-        {
-            "changed": changed,
-            "instances": rows,
-            "summary": summarize(rows),
-            "events": progress.events,
-            "remaining": [
-                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
-            ],
-            "report": {"name": "drain", "generated_at": iso(), "results": check_results(rows, "drain", host)},
-        }
+    rows, remaining, changed = _move_all(
+        nova, mover, state, host, services, changed, result, progress, "drain", ("draining", "drained")
     )
     if remaining:
         blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
@@ -447,32 +427,8 @@ def _evacuate(
         progress("disabled", detail="service %s disabled: %s" % (svc.get("id"), disable_reason))
     for w in warnings:
         progress("warning", detail=w)
-    state.data["phase"] = "evacuating"
-    state.save()
-    try:
-        records = mover.drain(host, services)
-    finally:
-        mover.close()
-    changed = changed or mover.changed
-    remaining = nova.host_servers(host)
-    state.data["phase"] = "evacuated" if not remaining else "evacuating"
-    state.save()
-    rows = instance_report(records)
-    result.update(
-        {
-            "changed": changed,
-            "instances": rows,
-            "summary": summarize(rows),
-            "events": progress.events,
-            "remaining": [
-                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
-            ],
-            "report": {
-                "name": "evacuate",
-                "generated_at": iso(),
-                "results": check_results(rows, "evacuate", host),
-            },
-        }
+    rows, remaining, changed = _move_all(
+        nova, mover, state, host, services, changed, result, progress, "evacuate", ("evacuating", "evacuated")
     )
     if remaining:
         blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
@@ -668,3 +624,40 @@ drain = _released(_drain)
 enable = _released(_enable)
 evacuate = _released(_evacuate)
 recover = _released(_recover)
+
+
+def _move_all(nova, mover, state, host, services, changed, result, progress, operation, phases):
+    """Run the mover over the host, record the phase, and fill the common result keys.
+
+    ``phases`` is (running, done): the state file says ``done`` only when Nova lists no
+    instance on the host any more.  Returns (rows, remaining servers, changed).
+    """
+    running, done = phases
+    state.data["phase"] = running
+    state.save()
+    try:
+        records = mover.drain(host, services)
+    finally:
+        mover.close()
+    changed = changed or mover.changed
+    remaining = nova.host_servers(host)
+    state.data["phase"] = done if not remaining else running
+    state.save()
+    rows = instance_report(records)
+    result.update(
+        {
+            "changed": changed,
+            "instances": rows,
+            "summary": summarize(rows),
+            "events": progress.events,
+            "remaining": [
+                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
+            ],
+            "report": {
+                "name": operation,
+                "generated_at": iso(),
+                "results": check_results(rows, operation, host),
+            },
+        }
+    )
+    return rows, remaining, changed
