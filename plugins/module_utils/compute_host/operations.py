@@ -128,24 +128,10 @@ def _drain(
         if not already and svc.get("status") != "disabled":
             result["service_action"] = "disable (reason: %s)" % disable_reason
         rows = instance_report(previous.get("instances", {})) if previous and already else []
-        result["instances"] = rows
-        result["summary"] = summarize(rows)
-        result["events"] = []
-        result["report"] = {
-            "name": "drain",
-            "generated_at": iso(),
-            "results": check_results(rows, "drain", host),
-        }
+        _fill_result(result, rows, [], "drain", host)
         return result
 
-    state.start("drain", RESUME_DRAIN)
-    progress = Progress(log_path, host, "drain")
-    kwargs = {}
-    if clock is not None:
-        kwargs["clock"] = clock
-    if sleep is not None:
-        kwargs["sleep"] = sleep
-    mover = Mover(nova, state, opts, emit=progress, **kwargs)
+    progress, mover = _start(nova, state, opts, "drain", RESUME_DRAIN, log_path, host, clock, sleep)
     changed = False
     service_state = state.data.setdefault("service", {})
     if svc.get("status") != "disabled":
@@ -391,28 +377,22 @@ def _evacuate(
             actions.append("disable (reason: %s)" % disable_reason)
         result["service_action"] = ", ".join(actions) or "none"
         rows = instance_report(previous.get("instances", {})) if previous and already else []
-        result.update(
-            {
-                "instances": rows,
-                "summary": summarize(rows),
-                "events": [],
-                "report": {
-                    "name": "evacuate",
-                    "generated_at": iso(),
-                    "results": check_results(rows, "evacuate", host),
-                },
-            }
-        )
+        _fill_result(result, rows, [], "evacuate", host)
         return result
 
-    state.start("evacuate", RESUME_EVACUATE)
-    progress = Progress(log_path, host, "evacuate")
-    kwargs = {}
-    if clock is not None:
-        kwargs["clock"] = clock
-    if sleep is not None:
-        kwargs["sleep"] = sleep
-    mover = Mover(nova, state, opts, emit=progress, mode="evacuate", classifier=classifier, **kwargs)
+    progress, mover = _start(
+        nova,
+        state,
+        opts,
+        "evacuate",
+        RESUME_EVACUATE,
+        log_path,
+        host,
+        clock,
+        sleep,
+        mode="evacuate",
+        classifier=classifier,
+    )
     changed = False
     service_state = state.data.setdefault("service", {})
     if not svc.get("forced_down"):
@@ -644,15 +624,32 @@ def _move_all(nova, mover, state, host, services, changed, result, progress, ope
     state.data["phase"] = done if not remaining else running
     state.save()
     rows = instance_report(records)
+    _fill_result(result, rows, progress.events, operation, host)
+    result["changed"] = changed
+    result["remaining"] = [
+        {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
+    ]
+    return rows, remaining, changed
+
+
+def _start(nova, state, opts, operation, resume, log_path, host, clock, sleep, **mover_kwargs):
+    """Record the start of an operation and build its progress log and mover."""
+    state.start(operation, resume)
+    progress = Progress(log_path, host, operation)
+    if clock is not None:
+        mover_kwargs["clock"] = clock
+    if sleep is not None:
+        mover_kwargs["sleep"] = sleep
+    return progress, Mover(nova, state, opts, emit=progress, **mover_kwargs)
+
+
+def _fill_result(result, rows, events, operation, host):
+    """The per-instance rows, their summary, the events and the report of one operation."""
     result.update(
         {
-            "changed": changed,
             "instances": rows,
             "summary": summarize(rows),
-            "events": progress.events,
-            "remaining": [
-                {"id": s["id"], "name": s.get("name"), "status": s.get("status")} for s in remaining
-            ],
+            "events": events,
             "report": {
                 "name": operation,
                 "generated_at": iso(),
@@ -660,4 +657,3 @@ def _move_all(nova, mover, state, host, services, changed, result, progress, ope
             },
         }
     )
-    return rows, remaining, changed
