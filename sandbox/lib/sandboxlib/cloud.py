@@ -140,59 +140,34 @@ def _group() -> str:
     return grp.getgrgid(os.getegid()).gr_name
 
 
-def _sync_placement(s: Settings) -> None:
-    if stamped(s, "placement-db"):
+def _sync_once(s: Settings, project: str, command: str, args: list[str]) -> None:
+    """Run a project's DB sync command once (stamped), logging to <controller>/<project>/."""
+    if stamped(s, f"{project}-db"):
         return
     _run_logged(
         s,
-        "placement",
-        [
-            str(s.venv_bin / "placement-manage"),
-            "--config-file",
-            str(s.etc / "placement" / "placement.conf"),
-            "db",
-            "sync",
-        ],
-        s.log_dir(st.CONTROLLER, "placement") / "placement-manage.log",
+        project,
+        [str(s.venv_bin / command), *args],
+        s.log_dir(st.CONTROLLER, project) / f"{command}.log",
     )
-    stamp(s, "placement-db")
+    stamp(s, f"{project}-db")
+
+
+def _sync_placement(s: Settings) -> None:
+    _sync_once(s, "placement", "placement-manage",
+               ["--config-file", str(s.etc / "placement" / "placement.conf"), "db", "sync"])
 
 
 def _sync_glance(s: Settings) -> None:
-    if stamped(s, "glance-db"):
-        return
-    _run_logged(
-        s,
-        "glance",
-        [
-            str(s.venv_bin / "glance-manage"),
-            "--config-file",
-            str(s.etc / "glance" / "glance-api.conf"),
-            "db_sync",
-        ],
-        s.log_dir(st.CONTROLLER, "glance") / "glance-manage.log",
-    )
-    stamp(s, "glance-db")
+    _sync_once(s, "glance", "glance-manage",
+               ["--config-file", str(s.etc / "glance" / "glance-api.conf"), "db_sync"])
 
 
 def _sync_neutron(s: Settings) -> None:
-    if stamped(s, "neutron-db"):
-        return
-    _run_logged(
-        s,
-        "neutron",
-        [
-            str(s.venv_bin / "neutron-db-manage"),
-            "--config-file",
-            str(s.etc / "neutron" / "neutron.conf"),
-            "--config-file",
-            str(s.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"),
-            "upgrade",
-            "heads",
-        ],
-        s.log_dir(st.CONTROLLER, "neutron") / "neutron-db-manage.log",
-    )
-    stamp(s, "neutron-db")
+    _sync_once(s, "neutron", "neutron-db-manage",
+               ["--config-file", str(s.etc / "neutron" / "neutron.conf"),
+                "--config-file", str(s.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"),
+                "upgrade", "heads"])
 
 
 def nova_manage_argv(s: Settings, *args: str) -> list[str]:
