@@ -40,7 +40,7 @@ lint: ruff ansible-lint
 
 ruff: bootstrap
 	ruff check .
-	ruff format --check plugins tests
+	ruff format --check .
 
 ansible-lint: bootstrap
 	ansible-lint --offline --profile production

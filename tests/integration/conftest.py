@@ -166,7 +166,30 @@ def sandbox() -> Sandbox:
     paths = json.loads(subprocess.run([str(CLI), "paths"], capture_output=True, text=True, check=True).stdout)
     sb = Sandbox(paths)
     os.environ["OS_CLIENT_CONFIG_FILE"] = str(sb.clouds_yaml)
+    _start_from_baseline(sb)
     return sb
+
+
+def _start_from_baseline(sb: Sandbox) -> None:
+    """No override files, and no service running with one: what every test assumes.
+
+    A sandbox reused after `make demo` (or an interrupted test run) holds the demo's override
+    files and computes that run with them. They are moved aside, not deleted (the path is
+    printed), and the services that had them are restarted; the sandbox's base config writes
+    Nova's default ratios out, so the restart also puts Placement's inventories back.
+    """
+    files = sorted(p for p in sb.node_custom_config.rglob("*") if p.is_file())
+    if files:
+        stash = sb.state_dir / ("overrides-moved-by-tests-" + time.strftime("%Y%m%d-%H%M%S"))
+        for f in files:
+            dest = stash / f.relative_to(sb.node_custom_config)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            f.rename(dest)
+        print("\nsandbox: moved %d override file(s) to %s before the tests" % (len(files), stash))
+    applied = sb.state_dir / "etc" / "nova" / "applied"
+    for d in sorted(applied.iterdir()) if applied.is_dir() else []:
+        if any(d.glob("*.conf")):
+            sb.run("restart-compute" if d.name in sb.computes else "restart-service", d.name)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,8 @@ lifecycle:
 
 test controls:
   stop-compute HOST | kill-compute HOST | start-compute HOST | restart-compute HOST
+  reboot-compute HOST                   an unplanned host reboot: SIGKILL its nova-compute, mark
+                                        its guests powered off, start it and wait until ready
   stop-service SVC | start-service SVC | restart-service SVC | kill-service SVC
   restart-scheduler
     SVC: mariadb rabbitmq keystone placement glance neutron nova-api nova-conductor
@@ -87,6 +89,47 @@ def _start_and_wait(s: st.Settings, svc: services.Service) -> None:
             s.log_dir(st.CONTROLLER, "nova") / "nova-manage-discover.log",
         )
     print(f"[sandbox] {svc.label} ready in {time.time() - t0:.1f} s", flush=True)
+
+
+GUESTS_FILE = "sandbox_instances.json"  # written by runtime/virt/sandbox_fake.py
+POWER_SHUTDOWN = 4  # nova.compute.power_state.SHUTDOWN
+
+
+def _power_off_guests(s: st.Settings, host: str) -> tuple[int, int]:
+    """Mark every guest of HOST powered off in its driver's state, as a host reboot leaves them.
+
+    libvirt's domains survive a host reboot defined but not running; the sandbox driver
+    reads this file when its nova-compute starts. Only call it while that process is dead
+    (it rewrites the file from memory on every change). Returns (guests, newly off).
+    """
+    path = s.state / "nova" / host / GUESTS_FILE
+    try:
+        guests = json.loads(path.read_text())
+    except FileNotFoundError:
+        return 0, 0
+    except ValueError as exc:
+        raise SandboxError(f"{path}: not the driver's JSON ({exc}); remove it or `sandbox reset`") from exc
+    now = time.time()
+    changed = 0
+    for guest in guests.values():
+        if guest.get("state") != POWER_SHUTDOWN:
+            guest.update(state=POWER_SHUTDOWN, since=now)
+            changed += 1
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(guests))
+    os.replace(tmp, path)
+    return len(guests), changed
+
+
+def _reboot_compute(s: st.Settings, svc: services.Service) -> None:
+    _stop(s, svc, hard=True)
+    total, changed = _power_off_guests(s, svc.name)
+    print(
+        f"[sandbox] {svc.label}: host rebooted: {total} guest(s) defined but not running "
+        f"({changed} of them were running)",
+        flush=True,
+    )
+    _start_and_wait(s, svc)
 
 
 def _stop(s: st.Settings, svc: services.Service, hard: bool) -> None:
@@ -178,6 +221,7 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         "kill-compute",
         "start-compute",
         "restart-compute",
+        "reboot-compute",
         "stop-service",
         "start-service",
         "restart-service",
@@ -195,6 +239,9 @@ def _dispatch(cmd: str, rest: list[str]) -> int:
         _need_venv(s)
         svc = _compute(s, name) if cmd.endswith("-compute") else services.find(s, name)
         with locked(s):
+            if cmd == "reboot-compute":
+                _reboot_compute(s, svc)
+                return 0
             if cmd.startswith(("stop-", "kill-", "restart-")):
                 _stop(s, svc, hard=cmd.startswith("kill-"))
             if cmd.startswith(("start-", "restart-")):

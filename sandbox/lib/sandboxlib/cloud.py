@@ -154,20 +154,34 @@ def _sync_once(s: Settings, project: str, command: str, args: list[str]) -> None
 
 
 def _sync_placement(s: Settings) -> None:
-    _sync_once(s, "placement", "placement-manage",
-               ["--config-file", str(s.etc / "placement" / "placement.conf"), "db", "sync"])
+    _sync_once(
+        s,
+        "placement",
+        "placement-manage",
+        ["--config-file", str(s.etc / "placement" / "placement.conf"), "db", "sync"],
+    )
 
 
 def _sync_glance(s: Settings) -> None:
-    _sync_once(s, "glance", "glance-manage",
-               ["--config-file", str(s.etc / "glance" / "glance-api.conf"), "db_sync"])
+    _sync_once(
+        s, "glance", "glance-manage", ["--config-file", str(s.etc / "glance" / "glance-api.conf"), "db_sync"]
+    )
 
 
 def _sync_neutron(s: Settings) -> None:
-    _sync_once(s, "neutron", "neutron-db-manage",
-               ["--config-file", str(s.etc / "neutron" / "neutron.conf"),
-                "--config-file", str(s.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"),
-                "upgrade", "heads"])
+    _sync_once(
+        s,
+        "neutron",
+        "neutron-db-manage",
+        [
+            "--config-file",
+            str(s.etc / "neutron" / "neutron.conf"),
+            "--config-file",
+            str(s.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"),
+            "upgrade",
+            "heads",
+        ],
+    )
 
 
 def nova_manage_argv(s: Settings, *args: str) -> list[str]:

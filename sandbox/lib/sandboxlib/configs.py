@@ -78,6 +78,33 @@ def control_override_files(s: Settings, service: str) -> list[Path]:
     return [p for p in candidates if p.is_file()]
 
 
+def applied_overrides(s: Settings, name: str, files: list[Path]) -> list[Path]:
+    """Copies of the override files as they are now, for the process about to start.
+
+    Kolla merges the overrides into the container's config at deploy time: a running service
+    never sees a later edit or removal of node_custom_config. The sandbox does the same, so a
+    file removed while the service is still starting cannot make it exit ("config file not
+    found"), and what a service runs with stays inspectable in <state>/etc/nova/applied/NAME.
+    """
+    target = s.etc / "nova" / "applied" / name
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("*.conf"):
+        old.unlink()
+    out = []
+    for i, f in enumerate(files):
+        try:
+            rel = f.relative_to(s.node_custom_config)
+        except ValueError:
+            rel = Path(f.name)
+        copy = target / ("%02d-%s" % (i, "__".join(rel.parts)))
+        try:
+            copy.write_bytes(f.read_bytes())
+        except FileNotFoundError:
+            continue  # removed between the listing and the copy: as if it never was
+        out.append(copy)
+    return out
+
+
 def nova_conf(s: Settings) -> Path:
     return s.etc / "nova" / "nova.conf"
 

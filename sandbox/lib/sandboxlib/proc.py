@@ -106,6 +106,43 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
+def processes_with(*markers: str) -> list[tuple[int, int, str]]:
+    """(pid, pgid, command line) of live processes whose command line contains every marker."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            if not all(m in cmdline for m in markers):
+                continue
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+            rest = stat[stat.rindex(")") + 2 :].split()
+            if rest[0] not in "ZX":
+                found.append((int(entry), int(rest[2]), cmdline))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def kill_orphans(*markers: str, tracked_pgid: int | None = None) -> list[tuple[int, int, str]]:
+    """SIGKILL the process groups of processes matching the markers that no pid file tracks.
+
+    A service whose pid file was lost (a killed `sandbox` run, a wiped run dir) keeps running
+    and heartbeating under its host name; a second copy started beside it would make every
+    readiness check and test ambiguous.
+    """
+    orphans = [p for p in processes_with(*markers) if p[1] != tracked_pgid and p[0] != os.getpid()]
+    for _pid, pgid, _cmd in orphans:
+        _signal_group(pgid, signal.SIGKILL)
+    end = time.time() + 5
+    while time.time() < end and any(_group_alive(pgid) for _pid, pgid, _cmd in orphans):
+        time.sleep(0.1)
+    return orphans
+
+
 def stop(run_dir: Path, name: str, timeout: float = 20.0, hard: bool = False) -> bool:
     """SIGTERM (or SIGKILL when hard) the service's process group; escalate after timeout.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import pwd
 import subprocess
@@ -205,7 +206,7 @@ def gunicorn_has_no_control_socket(s: Settings) -> bool:
 
 def _nova_args(s: Settings, svc: Service) -> list[str]:
     args = ["--config-file", str(configs.nova_conf(s)), "--config-file", str(configs.nova_control_conf(s))]
-    for f in configs.control_override_files(s, svc.name):
+    for f in configs.applied_overrides(s, svc.name, configs.control_override_files(s, svc.name)):
         args += ["--config-file", str(f)]
     return args + ["--log-file", str(svc.log_file(s))]
 
@@ -219,7 +220,7 @@ def compute_argv(s: Settings, host: str) -> list[str]:
         "--config-file",
         str(configs.compute_conf(s, host)),
     ]
-    for f in configs.compute_override_files(s, host):
+    for f in configs.applied_overrides(s, host, configs.compute_override_files(s, host)):
         argv += ["--config-file", str(f)]
     return argv + ["--log-file", str(s.log_dir(host, "nova") / "nova-compute.log")]
 
@@ -247,7 +248,8 @@ def command(s: Settings, svc: Service) -> tuple[list[str], dict]:
         elif svc.name == "nova-api":
             # api-paste.ini must come first: Nova builds its pipeline from the first file
             files = ["api-paste.ini", "nova.conf", "nova-control.conf"]
-            files += [str(f) for f in configs.control_override_files(s, "nova-api")]
+            applied = configs.applied_overrides(s, "nova-api", configs.control_override_files(s, "nova-api"))
+            files += [str(f) for f in applied]
             env["OS_NOVA_CONFIG_DIR"] = str(s.etc / "nova")
             env["OS_NOVA_CONFIG_FILES"] = ";".join(files + ["nova-api.conf"])
     elif svc.name == "nova-novncproxy":
@@ -295,6 +297,11 @@ def start(s: Settings, svc: Service) -> proc.PidInfo:
     if svc.name == "mariadb":
         _init_mariadb(s, svc)
     svc.log_dir(s).mkdir(parents=True, exist_ok=True)
+    if svc.kind in ("nova", "compute"):
+        # the venv's interpreter and this service's own log file are on its command line: unique
+        # per service and state dir (a `tail -f` of the log does not match)
+        for pid, _pgid, cmd in proc.kill_orphans(str(s.venv_bin), str(svc.log_file(s))):
+            print(f"[sandbox] {svc.label}: killed an orphaned copy (pid {pid}, no pid file): {cmd[:160]}")
     argv, env = command(s, svc)
     if not os.path.exists(argv[0]):
         raise SandboxError(
@@ -344,6 +351,17 @@ def _mariadb_ready(s: Settings) -> bool:
     return db.try_query(s, "SELECT 1") is not None
 
 
+def _seen_since(row: dict | None, started: float) -> bool:
+    """Did the service heartbeat after `started`?
+
+    last_seen_up has whole seconds only, so a heartbeat in the second of the start is not
+    proof: it may be the previous process's last one (a restart takes well under a second
+    when the old process stops quickly). Only a later second counts; a new process needs
+    seconds to import Nova and report anyway.
+    """
+    return bool(row and row["last_seen_up"] and row["last_seen_up"] >= math.floor(started) + 1)
+
+
 def ready(s: Settings, svc: Service, started: float, cache: dict) -> bool:
     """Is svc ready? `started` is the epoch the current process was started at.
 
@@ -363,10 +381,10 @@ def ready(s: Settings, svc: Service, started: float, cache: dict) -> bool:
     if svc.kind == "nova":
         binary = svc.name
         row = services.get((st.CONTROLLER, binary))
-        return bool(row and row["last_seen_up"] and row["last_seen_up"] >= started - 1)
+        return _seen_since(row, started)
     # compute: heartbeat newer than its start, a compute node record, its resource provider(s)
     row = services.get((svc.name, "nova-compute"))
-    if not (row and row["last_seen_up"] and row["last_seen_up"] >= started - 1):
+    if not _seen_since(row, started):
         return False
     if "nodes" not in cache:
         cache["nodes"] = db.compute_nodes(s)

@@ -12,6 +12,13 @@ What it changes on top of ``nova.virt.fake.FakeDriverWithoutFakeNodes``:
 * After a live migration the source forgets the guest (the shipped driver keeps it, and a
   migration back fails with InstanceExists).
 * ``get_host_uptime`` answers like ``uptime`` does.
+* Power states are the guests' own and survive restarts: ``get_info`` and the server
+  diagnostics (``get_instance_diagnostics``, legacy ``get_diagnostics``; Nova's fake says
+  "running" whatever the guest does) report the persisted state; ``reboot`` (HARD and SOFT),
+  ``power_on`` and ``resume_state_on_host_boot`` run the guest, ``power_off`` stops it, and
+  each change is saved. ``sandbox reboot-compute HOST`` marks every guest of a killed
+  compute powered off in the state file, as a host reboot leaves libvirt's domains: defined,
+  not running.
 * Live migrations take ``[sandbox] live_migration_seconds`` (or the server's metadata
   ``sandbox_migration_seconds``); abort and force-complete work while one runs.
 * Servers carrying the metadata key ``sandbox_fail_migration`` fail to live-migrate: the
@@ -28,6 +35,9 @@ import time
 import uuid
 
 import nova.conf
+from nova import exception
+from nova.compute import power_state
+from nova.objects import diagnostics as diagnostics_obj
 from nova.virt import fake
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -74,7 +84,12 @@ class SandboxFakeDriver(fake.FakeDriverWithoutFakeNodes):
     def _save(self):
         with self._save_lock:
             data = {
-                u: {"name": i.name, "state": i.state, "flavor": getattr(i, "sandbox_flavor", [0, 0, 0])}
+                u: {
+                    "name": i.name,
+                    "state": i.state,
+                    "flavor": getattr(i, "sandbox_flavor", [0, 0, 0]),
+                    "since": getattr(i, "sandbox_since", None),
+                }
                 for u, i in self.instances.items()
             }
             tmp = self._state_file + ".tmp"
@@ -91,10 +106,17 @@ class SandboxFakeDriver(fake.FakeDriverWithoutFakeNodes):
         for inst_uuid, d in data.items():
             inst = fake.FakeInstance(d["name"], d["state"], inst_uuid)
             inst.sandbox_flavor = d.get("flavor", [0, 0, 0])
+            inst.sandbox_since = d.get("since")
             vcpus, mem, disk = inst.sandbox_flavor
             self.resources.claim(vcpus=vcpus, mem=mem, disk=disk)
             self.instances[inst_uuid] = inst
-        LOG.info("Sandbox: %d guest(s) still present on this host", len(data))
+        off = sorted(u for u, i in self.instances.items() if i.state != power_state.RUNNING)
+        LOG.info(
+            "Sandbox: %d guest(s) still present on this host, %d of them not running%s",
+            len(data),
+            len(off),
+            (": " + ", ".join(off)) if off else "",
+        )
 
     def _remember_flavor(self, instance):
         inst = self.instances.get(instance.uuid)
@@ -109,9 +131,26 @@ class SandboxFakeDriver(fake.FakeDriverWithoutFakeNodes):
         super().init_host(host)
         self._load()
 
+    def _power_of(self, instance):
+        inst = self.instances.get(instance.uuid)
+        return None if inst is None else inst.state
+
+    def _set_power(self, instance, state, before):
+        """Record a power change of a guest (and since when it is in that state), and save."""
+        inst = self.instances.get(instance.uuid)
+        if inst is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        if before != state or getattr(inst, "sandbox_since", None) is None:
+            inst.sandbox_since = time.time()
+        inst.state = state
+        self._save()
+
     def spawn(self, context, instance, *args, **kwargs):
         super().spawn(context, instance, *args, **kwargs)
         self._remember_flavor(instance)
+        inst = self.instances.get(instance.uuid)
+        if inst is not None:
+            inst.sandbox_since = time.time()
         self._save()
 
     def finish_revert_migration(self, context, instance, *args, **kwargs):
@@ -124,12 +163,64 @@ class SandboxFakeDriver(fake.FakeDriverWithoutFakeNodes):
         self._save()
 
     def power_off(self, instance, *args, **kwargs):
+        before = self._power_of(instance)
         super().power_off(instance, *args, **kwargs)
-        self._save()
+        self._set_power(instance, power_state.SHUTDOWN, before)
 
     def power_on(self, context, instance, *args, **kwargs):
+        before = self._power_of(instance)
         super().power_on(context, instance, *args, **kwargs)
-        self._save()
+        self._set_power(instance, power_state.RUNNING, before)
+
+    def reboot(self, context, instance, network_info, reboot_type, *args, **kwargs):
+        # HARD and SOFT: the guest runs afterwards, whatever it did before (a HARD reboot of a
+        # guest this host lost spawns it again, as libvirt redefines the domain).
+        before = self._power_of(instance)
+        super().reboot(context, instance, network_info, reboot_type, *args, **kwargs)
+        if before == power_state.RUNNING:
+            before = None  # a reboot restarts the guest: its uptime starts again
+        self._set_power(instance, power_state.RUNNING, before)
+
+    def resume_state_on_host_boot(self, context, instance, network_info, *args, **kwargs):
+        # [DEFAULT] resume_guests_state_on_host_boot = true: libvirt hard-reboots the guest
+        if instance.uuid in self.instances:
+            self._set_power(instance, power_state.RUNNING, self._power_of(instance))
+
+    # ---- what the hypervisor reports -----------------------------------------
+    def get_info(self, instance, use_cache=True):
+        # the base class reads self.instances, which holds the persisted state (kept explicit:
+        # Nova's power-state sync and every "is it running?" check of nova-compute ask here)
+        return super().get_info(instance, use_cache=use_cache)
+
+    def _guest(self, instance):
+        inst = self.instances.get(instance.uuid)
+        if inst is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        state = power_state.STATE_MAP.get(inst.state, "pending")
+        since = getattr(inst, "sandbox_since", None)
+        uptime = int(time.time() - since) if state == "running" and since else 0
+        return inst, state, uptime
+
+    def get_instance_diagnostics(self, instance):
+        # Nova's fake answers state='running' for any guest; this host says what the guest does
+        _inst, state, uptime = self._guest(instance)
+        diags = diagnostics_obj.Diagnostics(
+            state=state,
+            driver="libvirt",  # an enum without "fake"; Nova's fake driver says libvirt too
+            hypervisor="fake",
+            hypervisor_os="linux",
+            uptime=uptime,
+            config_drive=False,
+        )
+        vcpus, mem, _disk = getattr(_inst, "sandbox_flavor", [0, 0, 0])
+        for i in range(vcpus or 0):
+            diags.add_cpu(id=i, time=0, utilisation=0)
+        diags.memory_details = diagnostics_obj.MemoryDiagnostics(maximum=mem or 0, used=0)
+        return diags
+
+    def get_diagnostics(self, instance):
+        _inst, state, uptime = self._guest(instance)
+        return {"state": state, "uptime": uptime}
 
     def confirm_migration(self, context, migration, instance, network_info):
         super().confirm_migration(context, migration, instance, network_info)
