@@ -28,6 +28,7 @@ bootstrap:
 collection: bootstrap
 
 test: bootstrap
+	@scripts/sandbox-prestart.sh
 	@scripts/stage.sh ruff         $(MAKE) --no-print-directory ruff
 	@scripts/stage.sh ansible-lint $(MAKE) --no-print-directory ansible-lint
 	@scripts/stage.sh sanity       $(MAKE) --no-print-directory sanity
