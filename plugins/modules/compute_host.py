@@ -47,10 +47,29 @@ description:
   - O(state=enabled) refuses while evacuations from the host are unfinished (nova-compute on the host
     completes them when it starts), unsets C(forced_down), and reports the allocations Nova left on
     the host's resource provider for instances now elsewhere.
-  - With O(state=recovered), for a host back from an unplanned reboot (its service up), starts the
-    instances listed in O(running_before) that are stopped, hard-reboots those Nova last knew running
-    but the hypervisor does not run, and those in ERROR (a hard reboot redefines the guest), and
-    waits until each runs. Check mode returns the plan.
+  - With O(state=recovered), for a host back from an unplanned reboot (its nova-compute service up
+    again), decides per instance from evidence and restores what ran before, then waits until each
+    runs. Each plan row says the action, the reason in words and the evidence.
+  - An ACTIVE instance that Nova still records RUNNING is checked against the hypervisor with one
+    server diagnostics request (compute API 2.48+, admin). When the hypervisor does not run it
+    (diagnostics state C(shutdown), C(crashed) or C(pending), or nova-compute refuses diagnostics
+    with HTTP 409 because its driver does not report the guest running) it is hard-rebooted, since
+    Nova's power-state sync has not run since the reboot and Nova refuses a start for an ACTIVE server.
+    When diagnostics fail otherwise (driver without diagnostics, API error) the row notes it and
+    Nova's power state stands. Paused or suspended guests are left alone and flagged.
+  - A SHUTOFF instance is started when its latest C(stop) instance action has no user, i.e. Nova's
+    power-state sync stopped it ("Instance shutdown by itself") after the host came up (the host's
+    boot time comes from the hypervisor's uptime; a stop well before it means the guest was off
+    before the reboot and it stays off). One stopped by a user stays off. O(running_before) wins
+    over this evidence.
+  - Instances in ERROR, or ACTIVE with a power state other than RUNNING in Nova, are hard-rebooted;
+    instances busy with a task are left alone.
+  - The plan costs one diagnostics request per ACTIVE instance and one instance-action list per
+    SHUTOFF instance, plus the host's uptime when a stop by Nova needs dating (C(plan_requests)).
+    nova-compute logs each refused diagnostics request as an ERROR with a traceback
+    (C(Exception during message handling ... InstanceInvalidState)); that is expected.
+  - Check mode returns the plan and changes nothing; a host with nothing left to do reports
+    C(changed=false).
   - A drained or evacuated host reports C(changed=false); check mode returns the plan without touching
     anything.
   - Runs on the controller (usually with C(delegate_to) C(localhost)); needs admin credentials.
@@ -169,8 +188,10 @@ options:
   running_before:
     description:
       - With O(state=recovered), IDs or names of instances that were running before the reboot
-        (for example from a report taken earlier); stopped ones among them are started. Remembered
-        in the state file for re-runs.
+        (for example from a report taken earlier); stopped ones among them are started whoever
+        stopped them. Entries not on the host are listed in C(running_before_unmatched).
+      - An interrupted recovery remembers its list (plus what it set out to restart) in its state
+        file and uses it when re-run without this option; a finished recovery's list is not reused.
     type: list
     elements: str
     default: []
@@ -262,6 +283,23 @@ EXAMPLES = r"""
     reason: PSU failure INC-42
   delegate_to: localhost
 
+- name: Show what recovering compute2 after an unplanned reboot would do
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute2
+    state: recovered
+  check_mode: true
+  delegate_to: localhost
+  register: recover_plan
+
+- name: Restart what ran on compute2 before its crash, plus two servers known to have run
+  kolla_ops.nova.compute_host:
+    cloud: mycloud
+    host: compute2
+    state: recovered
+    running_before: [db-1, 4b7e2c1a-0f3d-4d62-9d7e-1c5a8e2f9b10]
+  delegate_to: localhost
+
 - name: Enable compute1 again and bring its instances home
   kolla_ops.nova.compute_host:
     cloud: mycloud
@@ -286,25 +324,63 @@ plan:
   description:
     - Per instance on the host when the task started, its class (live, cold, blocked, pending, moving),
       the intended action and why.
-  returned: when state is drained or evacuated
+    - With O(state=recovered), per instance its C(status), C(power_state) and C(task_state) in Nova,
+      C(hypervisor_state) (from server diagnostics, C(not running) when nova-compute refused them, null
+      when not asked), C(action) (C(hard_reboot), C(start) or C(none)), C(reason) in words, C(evidence)
+      (what Nova and the hypervisor said, that is the diagnostics state or error, the latest stop with
+      its user and time, the host's boot time, the running_before source) and C(attention) (true when
+      an operator should look, for example diagnostics failed, a task is running, a stopped instance
+      with an unclear history).
+  returned: when state is drained, evacuated or recovered
   type: list
   elements: dict
   sample:
     - {"id": "8a3f...", "name": "web-1", "status": "ACTIVE", "class": "live", "action": "live_migrate"}
+    - {"id": "51c0...", "name": "db-1", "status": "SHUTOFF", "power_state": "SHUTDOWN",
+       "action": "start", "attention": false,
+       "reason": "stopped by Nova's power-state sync at 2026-11-21T09:28:24Z, not by a user, since the
+                  host came up (at about 2026-11-21T09:27:37Z)",
+       "evidence": {"nova": "SHUTOFF, power state SHUTDOWN", "host_booted_at": "2026-11-21T09:27:37Z",
+                    "last_stop": {"user_id": null, "at": "2026-11-21T09:28:24.000000",
+                                  "request_id": "req-2820..."}}}
 instances:
   description:
     - Per instance handled by this drain (across resumed runs), the action, source, destination,
       duration in seconds, status, outcome (moved, failed, blocked, skipped, gone) and a message.
-  returned: when state is drained or evacuated
+    - With O(state=recovered), the plan rows with, for those acted on, C(outcome) (running, failed,
+      gone), C(duration) in seconds and C(message).
+  returned: when state is drained, evacuated or recovered
   type: list
   elements: dict
   sample: [{"id": "8a3f...", "name": "web-1", "action": "live_migrate", "source": "compute1",
             "destination": "compute2", "duration": 4.1, "outcome": "moved", "attempts": 1}]
 summary:
-  description: Count of instances per outcome.
-  returned: when state is drained or evacuated
+  description:
+    - Count of instances per outcome.
+    - With O(state=recovered), count per action (C(hard_reboot), C(start), C(none)) and C(failed).
+  returned: when state is drained, evacuated or recovered
   type: dict
   sample: {"moved": 12, "blocked": 1}
+plan_requests:
+  description:
+    - With O(state=recovered), the API requests the plan made, by kind (C(diagnostics) one per ACTIVE
+      instance Nova records running, C(instance_actions) one per SHUTOFF instance not in
+      O(running_before), C(host_uptime) 0 or 1).
+  returned: when state is recovered
+  type: dict
+  sample: {"services": 1, "server_list": 1, "diagnostics": 2, "instance_actions": 1, "host_uptime": 0}
+host_booted_at:
+  description:
+    - With O(state=recovered), the earliest time the host can have come up (now minus the hypervisor's
+      uptime), when a stop by Nova had to be dated; null otherwise.
+  returned: when state is recovered
+  type: str
+  sample: "2026-11-21T09:27:37Z"
+running_before_unmatched:
+  description: With O(state=recovered), entries of O(running_before) that name no instance on the host.
+  returned: when state is recovered
+  type: list
+  elements: str
 remaining:
   description: Instances still on the host at the end.
   returned: when state is drained or evacuated, not in check mode
@@ -317,8 +393,11 @@ events:
   type: list
   elements: dict
 report:
-  description: The per-instance results in the collection's report shape, for M(kolla_ops.nova.check_report).
-  returned: when state is drained or evacuated
+  description:
+    - The per-instance results in the collection's report shape, for M(kolla_ops.nova.check_report).
+    - With O(state=recovered), C(pass) for an instance running (again), C(skip) for one left stopped on
+      purpose, C(warn) for one needing attention, C(fail) for one that did not start.
+  returned: when state is drained, evacuated or recovered
   type: dict
 returned:
   description: With O(move_back), per instance moved back, its outcome.

@@ -470,3 +470,21 @@ def test_playbooks_drain_rolling_restore(sandbox, admin_conn, boot_server, drain
 def test_core_unknown_host_raises(admin_conn, tmp_path):
     with pytest.raises(ComputeHostError, match="Known hosts: compute1, compute2, compute3"):
         core_drain(admin_conn, tmp_path, adapter_opts(), host="compute30")
+
+
+@pytest.mark.parametrize("playbook", ["drain.yml", "evacuate.yml", "recover.yml"])
+def test_playbook_refuses_a_whole_group_without_limit(sandbox, admin_conn, tmp_path, playbook):
+    """`-e host=cmp1` (a typo for `-l cmp1`) must not drain or evacuate every compute host."""
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("[compute]\ncompute1 ansible_connection=local\ncompute2 ansible_connection=local\n")
+    before = {s.host: s.status for s in admin_conn.compute.services(binary="nova-compute")}
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv), "-e", "host=compute1"]
+    env = _env(sandbox)
+    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
+    res = subprocess.run(
+        [*cmd, str(ROOT / "playbooks" / playbook)], check=False, capture_output=True, text=True, env=env
+    )
+    assert res.returncode != 0
+    assert "would act on all 2 hosts of group 'compute' (compute1, compute2)" in res.stdout
+    assert "-l compute1" in res.stdout and "Nothing was changed" in res.stdout
+    assert {s.host: s.status for s in admin_conn.compute.services(binary="nova-compute")} == before

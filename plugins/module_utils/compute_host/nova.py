@@ -25,6 +25,26 @@ except ImportError:  # pragma: no cover - the module reports missing openstacksd
 
 # 2.68: live migration without "force", asynchronous pre-checks (2.34+).
 ASYNC_LIVE_MIGRATION = "2.68"
+# 2.88: GET /os-hypervisors/detail carries each hypervisor's uptime (the /uptime API is gone).
+HYPERVISOR_UPTIME_IN_DETAIL = "2.88"
+
+
+def _http_message(exc):
+    """Status code and Nova's own message of an SDK/keystoneauth error."""
+    code = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+    text = getattr(exc, "details", None) or str(exc)
+    return code, " ".join(str(text).split())[:300]
+
+
+def diagnostics_refused_not_running(code, message):
+    """Is this Nova's answer for a guest the hypervisor does not run?
+
+    nova-compute answers server diagnostics only for a guest its driver reports RUNNING;
+    otherwise the API returns 409 "Cannot 'get_diagnostics' instance ... while it is in power
+    state X", where X is the power state in Nova's database, not the hypervisor's (so it says
+    "running" for a guest that a reboot left off).
+    """
+    return code == 409 and "get_diagnostics" in message and "power state" in message
 
 
 def _translate(exc):
@@ -230,6 +250,58 @@ class NovaAdapter:
                 for consumer, alloc in (resp.json().get("allocations") or {}).items():
                     out.append({"provider": rp.id, "consumer": consumer, "resources": alloc.get("resources")})
         return out
+
+    def server_diagnostics(self, server_id):
+        """The hypervisor's view of one guest (GET /servers/{id}/diagnostics, 2.48+, admin).
+
+        Never raises for an API error: returns ``{"state": "running"|"shutdown"|..., "error":
+        None|text, "not_running": bool}``; ``not_running`` is Nova's refusal for a guest its
+        hypervisor does not run.
+        """
+        try:
+            diag = self.compute.get_server_diagnostics(server_id)
+        except Exception as exc:  # reported in the plan row; the caller falls back
+            if (sdk_exc is None or not isinstance(exc, sdk_exc.SDKException)) and (
+                ks_exc is None or not isinstance(exc, ks_exc.ClientException)
+            ):
+                raise
+            code, message = _http_message(exc)
+            return {
+                "state": None,
+                "error": "HTTP %s: %s" % (code, message),
+                "not_running": diagnostics_refused_not_running(code, message),
+            }
+        state = getattr(diag, "state", None)
+        return {
+            "state": state,
+            "error": None if state else "no state in the diagnostics (compute API older than 2.48?)",
+            "not_running": False,
+        }
+
+    @_wrap
+    def last_stop(self, server_id):
+        """The latest ``stop`` instance action of a server (newest first in Nova), or None."""
+        for action in self.compute.server_actions(server_id):
+            if action.action == "stop":
+                return {
+                    "user_id": action.user_id,
+                    "project_id": action.project_id,
+                    "at": action.start_time,
+                    "request_id": action.request_id,
+                }
+        return None
+
+    @_wrap
+    def host_uptime(self, host):
+        """``uptime`` of the hypervisor of ``host`` as nova-compute reports it, or None."""
+        for hv in self.compute.hypervisors(details=True, hypervisor_hostname_pattern=host):
+            if (hv.service_details or {}).get("host") != host:
+                continue  # the pattern matches substrings: compute1 finds compute10
+            if hv.uptime:
+                return hv.uptime
+            if not sdk_utils.supports_microversion(self.compute, HYPERVISOR_UPTIME_IN_DETAIL):
+                return self.compute.get_hypervisor_uptime(hv).uptime
+        return None
 
     @_wrap
     def start_server(self, server_id):
