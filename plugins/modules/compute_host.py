@@ -44,9 +44,21 @@ description:
     window, tracking each instance to its previous power state on a new host (servers evacuated with
     microversion 2.95+ arrive stopped and are started again when they were running). Instances whose
     root disk is local are blocked unless O(allow_local_disk_loss=true) or O(shared_storage=true).
+  - Nova reports every forced-down service as C(down), even one whose nova-compute still runs and
+    heartbeats (C(openstack compute service set --down) on a live host). So when the service is
+    already forced down and the state file does not record that this module forced it down after
+    seeing it dead, O(state=evacuated) is refused unless the service's last heartbeat (its
+    C(updated_at)) is older than O(service_down_time); the refusal names the host and the
+    heartbeat's age, and nothing is changed.
   - O(state=enabled) refuses while evacuations from the host are unfinished (nova-compute on the host
     completes them when it starts), unsets C(forced_down), and reports the allocations Nova left on
-    the host's resource provider for instances now elsewhere.
+    the host's resource provider for instances now elsewhere (C(stale_allocations), also returned with
+    the refusal; while the host is down they are the evacuated instances' source allocations, which
+    nova-compute removes when it starts).
+  - Option values outside their range (O(max_concurrent) below 1, O(migration_timeout) or
+    O(poll_interval) not above 0, a negative O(max_per_destination), O(max_down_share) outside 0-1,
+    and so on) fail before anything is asked of Nova, naming the option, the value and the accepted
+    range.
   - With O(state=recovered), for a host back from an unplanned reboot (its nova-compute service up
     again), decides per instance from evidence and restores what ran before, then waits until each
     runs. Each plan row says the action, the reason in words and the evidence.
@@ -105,7 +117,7 @@ options:
     type: str
   max_concurrent:
     description:
-      - Migrations requested at once (global window). Nova itself runs at most
+      - Migrations requested at once (global window), at least 1. Nova itself runs at most
         C(max_concurrent_live_migrations) (default 1) live migrations per source host; a window
         somewhat larger than that keeps Nova's queue full without flooding it.
     type: int
@@ -113,6 +125,7 @@ options:
   max_per_destination:
     description:
       - At most this many migrations in flight towards one destination host; C(0) means no limit.
+        Negative values are refused.
         When the scheduler chooses destinations, no new migration starts until it has chosen for the
         ones in flight, and none while a destination is at the limit.
     type: int
@@ -132,7 +145,7 @@ options:
     default: 1
   migration_timeout:
     description:
-      - Seconds one migration may run before O(timeout_action) is taken.
+      - Seconds one migration may run before O(timeout_action) is taken; greater than 0.
     type: int
     default: 600
   timeout_action:
@@ -170,8 +183,17 @@ options:
   max_down_share:
     description:
       - With O(state=evacuated), refuse when more than this share (0-1) of the compute services are down.
+        Values outside 0-1 are refused.
     type: float
     default: 0.5
+  service_down_time:
+    description:
+      - With O(state=evacuated), Nova's C([DEFAULT] service_down_time) in seconds (Nova's and Kolla's
+        default is 60). A service that is already forced down, and not by this module's evacuation,
+        is evacuated only when its last heartbeat is older than this. Set it to the cloud's value
+        (the playbooks pass C(kolla_ops_service_down_time)); greater than 0.
+    type: int
+    default: 60
   shared_storage:
     description:
       - With O(state=evacuated), instance disks live on shared storage (Ceph RBD ephemeral, NFS), so
@@ -202,7 +224,7 @@ options:
     default: false
   poll_interval:
     description:
-      - Seconds between checks of the instances in flight and re-listings of the host.
+      - Seconds between checks of the instances in flight and re-listings of the host; greater than 0.
     type: float
     default: 2.0
   settle_time:
@@ -418,8 +440,13 @@ down_hosts:
 stale_allocations:
   description:
     - With O(state=enabled), allocations on the host's resource provider held for instances now on
-      another host (Nova did not clean them up after an evacuation).
-  returned: when state is enabled
+      another host (Nova did not clean them up after an evacuation), each with C(consumer) (the
+      instance's ID), C(name), C(now_on) (its host now) and C(resources).
+    - Also returned with the refusal while evacuations are unfinished; then they are the evacuated
+      instances' allocations on the dead host, which nova-compute removes when it starts again.
+      Once it started and completed the evacuations the list is empty; an entry left then can be
+      removed with C(nova-manage placement audit --delete --resource_provider PROVIDER).
+  returned: when state is enabled (also when it is refused for unfinished evacuations)
   type: list
   elements: dict
 state_file:
@@ -441,6 +468,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
     ComputeHostError,
     MoveOptions,
+    check_evacuate_limits,
     default_state_dir,
     state_basename,
 )
@@ -465,6 +493,7 @@ class ComputeHostModule(OpenStackModule):
         fenced=dict(type="bool", default=False),
         max_down_hosts=dict(type="int", default=1),
         max_down_share=dict(type="float", default=0.5),
+        service_down_time=dict(type="int", default=60),
         shared_storage=dict(type="bool", default=False),
         allow_local_disk_loss=dict(type="bool", default=False),
         running_before=dict(type="list", elements="str", default=[]),
@@ -508,6 +537,8 @@ class ComputeHostModule(OpenStackModule):
                 request_workers=p["max_concurrent"],
                 retries=p["retries"],
             )
+            if p["state"] == "evacuated":
+                check_evacuate_limits(p["max_down_hosts"], p["max_down_share"], p["service_down_time"])
             nova = NovaAdapter(self.conn)
             if p["state"] == "drained":
                 result = operations.drain(
@@ -531,6 +562,7 @@ class ComputeHostModule(OpenStackModule):
                     fenced=p["fenced"],
                     max_down_hosts=p["max_down_hosts"],
                     max_down_share=p["max_down_share"],
+                    service_down_time=p["service_down_time"],
                     shared_storage=p["shared_storage"],
                     allow_local_disk_loss=p["allow_local_disk_loss"],
                     reason=p["reason"],

@@ -404,20 +404,31 @@ def test_blocked_servers_are_reported_not_moved(sandbox, admin_conn, boot_server
     assert admin_conn.compute.get_server(keep.id).compute_host == drain_host
 
 
-def test_playbooks_drain_rolling_restore(sandbox, admin_conn, boot_server, drain_host, tmp_path):
-    servers = boot_many(sandbox, admin_conn, boot_server, 2)
+def placement_profile(admin_conn, host, cpu_ratio_delta=0.0):
+    """A compute profile matching what Placement shows for ``host`` now (CPU ratio shifted by a delta)."""
+    rp = next(admin_conn.placement.resource_providers(name=host))
+    inv = {i.resource_class: i for i in admin_conn.placement.resource_provider_inventories(rp)}
+    return {
+        "cpu_allocation_ratio": float(inv["VCPU"].allocation_ratio) + cpu_ratio_delta,
+        "reserved_host_memory_mb": int(inv["MEMORY_MB"].reserved),
+    }
+
+
+def maintenance_inventory(sandbox, tmp_path, host, hostvars, restart=True):
+    """An inventory with ``host`` in group compute, and the maintenance task file to run on it."""
     inv = tmp_path / "hosts.yml"
     inv.write_text(
         json.dumps(
             {
                 "all": {
-                    "children": {"compute": {"hosts": {drain_host: {}}}},
+                    "children": {"compute": {"hosts": {host: hostvars}}},
                     "vars": {
                         "ansible_connection": "local",
                         "ansible_python_interpreter": sys.executable,
                         "kolla_ops_cloud": "sandbox",
                         "kolla_ops_clouds_yaml": str(sandbox.clouds_yaml),
                         "kolla_ops_reports_dir": str(tmp_path / "reports"),
+                        "kolla_ops_service_down_time": 30,  # the sandbox's
                         "compute_host_state_dir": str(tmp_path / "state"),
                         "compute_host_poll_interval": 1,
                         "compute_host_settle_time": 2,
@@ -426,30 +437,42 @@ def test_playbooks_drain_rolling_restore(sandbox, admin_conn, boot_server, drain
             }
         )
     )
+    if restart:
+        task = {
+            "name": "Restart nova-compute (stands in for upgrade and reboot)",
+            "ansible.builtin.command": "%s restart-compute {{ inventory_hostname }}" % sandbox.cli,
+            "delegate_to": "localhost",
+            "changed_when": True,
+        }
+    else:
+        task = {"name": "Maintenance that leaves nova-compute running", "ansible.builtin.debug": {"msg": "-"}}
     tasks = tmp_path / "maint.yml"
-    tasks.write_text(
-        json.dumps(
-            [
-                {
-                    "name": "Restart nova-compute (stands in for upgrade and reboot)",
-                    "ansible.builtin.command": "%s restart-compute {{ inventory_hostname }}" % sandbox.cli,
-                    "delegate_to": "localhost",
-                    "changed_when": True,
-                }
-            ]
-        )
-    )
+    tasks.write_text(json.dumps([task]))
+    return inv, tasks
+
+
+def run_playbook(sandbox, inv, name, *extra, check=True):
     env = _env(sandbox)
     env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv), *extra]
+    cmd.append(str(ROOT / "playbooks" / name))
+    res = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, timeout=600)
+    if check:
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    return res
+
+
+def test_playbooks_drain_rolling_restore(sandbox, admin_conn, boot_server, drain_host, tmp_path):
+    servers = boot_many(sandbox, admin_conn, boot_server, 2)
+    # a compute profile for the host, as Placement has it: the verify step checks inventories too
+    profile = placement_profile(admin_conn, drain_host)
+    hostvars = {"nova_config_profile": "maint", "nova_config_compute_profiles": {"maint": profile}}
+    inv, tasks = maintenance_inventory(sandbox, tmp_path, drain_host, hostvars)
 
     def play(name, *extra):
-        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv), *extra]
-        cmd.append(str(ROOT / "playbooks" / name))
-        res = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, timeout=600)
-        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
-        return res
+        return run_playbook(sandbox, inv, name, *extra)
 
-    play(
+    res = play(
         "rolling_maintenance.yml",
         "-e",
         "compute_host_maintenance_tasks=%s" % tasks,
@@ -458,13 +481,57 @@ def test_playbooks_drain_rolling_restore(sandbox, admin_conn, boot_server, drain
     )
     assert service(admin_conn).status == "enabled"
     assert set(hosts_of(admin_conn, servers).values()) == {drain_host}
-    play("drain.yml")
+    # the host was verified after the maintenance: its service and its inventories
+    assert "TASK [Verify after the maintenance %s]" % drain_host in res.stdout
+    verified = json.loads((tmp_path / "reports" / ("maintenance-verify-%s.json" % drain_host)).read_text())
+    assert {r["check"]: r["status"] for r in verified["results"]} == {
+        "maintenance.%s.service" % drain_host: "pass",
+        "inventories.%s" % drain_host: "pass",
+    }
+    assert "%s passed its checks after the maintenance" % drain_host in res.stdout
+
+    res = play("drain.yml")
     assert service(admin_conn).status == "disabled"
     assert drain_host not in hosts_of(admin_conn, servers).values()
     assert (tmp_path / "reports" / ("drain-%s.json" % drain_host)).exists()
+    # the progress log was named before the drain started, and it is the one written
+    log = tmp_path / "state" / ("sandbox-%s.log" % drain_host)
+    shown = res.stdout.index("follow the progress with tail -f %s" % log)
+    assert shown < res.stdout.index("TASK [Drain %s]" % drain_host)
+    assert " drain %s disabled " % drain_host in log.read_text()
     play("restore.yml", "-e", "compute_host_move_back=true")
     assert service(admin_conn).status == "enabled"
     assert set(hosts_of(admin_conn, servers).values()) == {drain_host}
+
+
+def test_playbook_rolling_stops_when_verify_fails(sandbox, admin_conn, drain_host, tmp_path):
+    """The host's inventories do not match its profile after the maintenance: the roll stops there."""
+    profile = placement_profile(admin_conn, drain_host, cpu_ratio_delta=1.5)
+    hostvars = {"nova_config_profile": "maint", "nova_config_compute_profiles": {"maint": profile}}
+    inv, tasks = maintenance_inventory(sandbox, tmp_path, drain_host, hostvars, restart=False)
+    res = run_playbook(
+        sandbox,
+        inv,
+        "rolling_maintenance.yml",
+        "-e",
+        "compute_host_maintenance_tasks=%s" % tasks,
+        "-e",
+        "compute_host_reason=CHG-7",
+        check=False,
+    )
+    out = " ".join(res.stdout.split())  # the failure message is folded over lines
+    assert res.returncode != 0, out[-3000:]
+    assert "%s failed its checks after the maintenance" % drain_host in out
+    assert "the profile did not land in Placement: VCPU allocation_ratio" in out
+    assert "It stays drained and disabled" in out and "restore.yml -l %s" % drain_host in out
+    assert "TASK [Enable %s]" % drain_host not in out
+    svc = service(admin_conn)
+    assert svc.status == "disabled"
+    assert svc.disabled_reason.startswith("kolla_ops.nova drain ") and svc.disabled_reason.endswith(": CHG-7")
+    assert svc.disabled_reason in out  # the reason, intact, in the failure
+    verified = json.loads((tmp_path / "reports" / ("maintenance-verify-%s.json" % drain_host)).read_text())
+    status = {r["check"]: r["status"] for r in verified["results"]}
+    assert status == {"maintenance.%s.service" % drain_host: "pass", "inventories.%s" % drain_host: "fail"}
 
 
 def test_core_unknown_host_raises(admin_conn, tmp_path):
@@ -472,9 +539,9 @@ def test_core_unknown_host_raises(admin_conn, tmp_path):
         core_drain(admin_conn, tmp_path, adapter_opts(), host="compute30")
 
 
-@pytest.mark.parametrize("playbook", ["drain.yml", "evacuate.yml", "recover.yml"])
+@pytest.mark.parametrize("playbook", ["drain.yml", "evacuate.yml", "recover.yml", "restore.yml"])
 def test_playbook_refuses_a_whole_group_without_limit(sandbox, admin_conn, tmp_path, playbook):
-    """`-e host=cmp1` (a typo for `-l cmp1`) must not drain or evacuate every compute host."""
+    """`-e host=cmp1` (a typo for `-l cmp1`) must not drain, evacuate or enable every compute host."""
     inv = tmp_path / "hosts.ini"
     inv.write_text("[compute]\ncompute1 ansible_connection=local\ncompute2 ansible_connection=local\n")
     before = {s.host: s.status for s in admin_conn.compute.services(binary="nova-compute")}

@@ -6,7 +6,11 @@ confirmation, refused with two of three hosts down and a threshold of one, then 
 (interrupted by killing the controller and re-run to completion), servers checked running (or
 stopped, as before) elsewhere, the enable refused while the evacuations are unfinished, the
 compute started again, and the host enabled. The host is restarted and enabled at teardown
-whatever happens.
+whatever happens. The refused enable names the evacuated servers' allocations left on the dead
+host; once nova-compute started there, none are left.
+
+A host someone forced down while it still runs is refused without killing anything (Nova reports
+any forced-down service as down; its heartbeat says otherwise).
 """
 
 from __future__ import annotations
@@ -153,10 +157,21 @@ def test_evacuate_dead_host_with_guardrails(sandbox, admin_conn, boot_server, de
     again = run_module(sandbox, tmp_path, {k: v for k, v in args.items() if k != "cloud"}, name="again")
     assert again["changed"] is False
 
-    # 6. the host is still dead: its evacuations are not finished, enable is refused
+    # 6. the host is still dead: its evacuations are not finished, enable is refused, and the
+    #    refusal names the allocations the evacuated servers still hold on the dead host's
+    #    provider (Nova removes them only when nova-compute starts there again)
     res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "enabled"}, name="enable1")
     assert res.get("failed") and "not finished" in res["msg"]
     assert service(admin_conn).status == "disabled"
+    stale = {a["consumer"]: a for a in res["stale_allocations"]}
+    assert set(stale) == {s.id for s in servers}, res["stale_allocations"]
+    flavor = admin_conn.compute.find_flavor("m1.tiny")
+    for s in servers:
+        row = stale[s.id]
+        assert row["name"] == s.name
+        assert row["now_on"] == admin_conn.compute.get_server(s.id).compute_host
+        assert row["now_on"] != dead_host
+        assert row["resources"]["VCPU"] == flavor.vcpus and row["resources"]["MEMORY_MB"] == flavor.ram
 
     # 7. nova-compute starts, cleans up the evacuated guests, completes the migrations
     sandbox.run("start-compute", dead_host)
@@ -175,7 +190,8 @@ def test_evacuate_dead_host_with_guardrails(sandbox, admin_conn, boot_server, de
     res = run_module(sandbox, tmp_path, {"host": dead_host, "state": "enabled"}, name="enable2")
     assert not res.get("failed"), res.get("msg")
     assert res["changed"] is True
-    assert isinstance(res["stale_allocations"], list)
+    # nova-compute removed the evacuated servers' source allocations when it started
+    assert res["stale_allocations"] == []
     svc = service(admin_conn)
     assert svc.status == "enabled" and not svc.is_forced_down
 
@@ -187,3 +203,31 @@ def test_evacuate_refused_on_live_host_changes_nothing(sandbox, admin_conn, tmp_
     assert svc.status == "enabled" and not svc.is_forced_down
     # no state file written (only the run lock)
     assert not (tmp_path / "state" / ("sandbox-%s.json" % HOST)).exists()
+
+
+def test_evacuate_refused_on_forced_down_live_host(sandbox, admin_conn, tmp_path):
+    """`openstack compute service set --down` on a running host: Nova says down, the heartbeat lives."""
+    svc = service(admin_conn)
+    assert svc.state == "up" and not svc.is_forced_down
+    admin_conn.compute.update_service_forced_down(svc.id, host=HOST, binary="nova-compute", forced=True)
+    try:
+        forced = service(admin_conn)
+        assert forced.state == "down" and forced.is_forced_down  # what fooled the old guard
+        res = run_module(
+            sandbox,
+            tmp_path,
+            # the sandbox's service_down_time (Kolla: 60 s, the option's default)
+            {"host": HOST, "state": "evacuated", "fenced": True, "service_down_time": 30},
+        )
+        assert res.get("failed"), res
+        msg = res["msg"]
+        assert msg.startswith("refusing to evacuate %s: its nova-compute service is forced down" % HOST)
+        assert "last heartbeat was" in msg and "s ago" in msg and "service_down_time=30 s" in msg
+        assert "fence the host" in msg and "run again" in msg
+        assert res["heartbeat_age"] is not None and res["heartbeat_age"] <= 30
+        after = service(admin_conn)
+        assert after.is_forced_down and after.status == "enabled" and after.disabled_reason is None
+        assert not (tmp_path / "state" / ("sandbox-%s.json" % HOST)).exists()
+    finally:
+        admin_conn.compute.update_service_forced_down(svc.id, host=HOST, binary="nova-compute", forced=False)
+    assert not service(admin_conn).is_forced_down

@@ -41,6 +41,9 @@ FINAL_OK_STATUSES = ("ACTIVE", "PAUSED", "SHUTOFF")
 
 TERMINAL = ("done", "failed", "blocked", "skipped", "gone")
 
+# nova.conf [DEFAULT] service_down_time: a heartbeat older than this means the service is dead
+SERVICE_DOWN_TIME = 60
+
 
 class ComputeHostError(Exception):
     """A drain/restore problem the operator has to act on; ``details`` go to fail_json."""
@@ -362,6 +365,40 @@ class Progress:
 # ---------------------------------------------------------------------------------------
 # The mover
 # ---------------------------------------------------------------------------------------
+def check_option(name, value, accepted, ok, none_ok=False):
+    """Refuse an option value outside its range, before anything is asked of Nova.
+
+    ``name`` is the module's option name, ``accepted`` the range in words, ``ok`` a predicate
+    (written so that NaN fails it).
+    """
+    if value is None and none_ok:
+        return
+    try:
+        good = not isinstance(value, bool) and bool(ok(value))
+    except TypeError:
+        good = False
+    if not good:
+        raise ComputeHostError(
+            "%s=%r is out of range: it must be %s; nothing was changed. Fix the option (or the "
+            "playbook variable that sets it) and run again." % (name, value, accepted),
+            option=name,
+            value=value,
+            accepted=accepted,
+        )
+
+
+def check_evacuate_limits(max_down_hosts, max_down_share, service_down_time):
+    """The evacuation options' ranges (state=evacuated), checked before anything changes."""
+    check_option("max_down_hosts", max_down_hosts, "0 or more", lambda v: v >= 0)
+    check_option(
+        "max_down_share",
+        max_down_share,
+        "between 0 and 1 (a share of the compute services)",
+        lambda v: 0 <= v <= 1,
+    )
+    check_option("service_down_time", service_down_time, "greater than 0 seconds", lambda v: v > 0)
+
+
 class MoveOptions:
     """Knobs of the mover; defaults match the module's."""
 
@@ -383,8 +420,20 @@ class MoveOptions:
         request_workers=0,
         retries=0,
     ):
-        if max_concurrent < 1:
-            raise ComputeHostError("max_concurrent must be at least 1, got %r" % max_concurrent)
+        check_option("max_concurrent", max_concurrent, "at least 1", lambda v: v >= 1)
+        check_option(
+            "max_per_destination",
+            max_per_destination,
+            "0 (no limit) or more",
+            lambda v: v >= 0,
+            none_ok=True,
+        )
+        check_option("migration_timeout", timeout, "greater than 0 seconds", lambda v: v > 0)
+        check_option("poll_interval", poll_interval, "greater than 0 seconds", lambda v: v > 0)
+        check_option("settle_time", settle_seconds, "0 seconds or more", lambda v: v >= 0)
+        check_option("pending_timeout", pending_timeout, "greater than 0 seconds", lambda v: v > 0)
+        check_option("api_retry_timeout", api_retry_timeout, "0 seconds or more", lambda v: v >= 0)
+        check_option("retries", retries, "0 or more", lambda v: v >= 0)
         if timeout_action not in ("abort", "force_complete"):
             raise ComputeHostError("timeout_action must be abort or force_complete, got %r" % timeout_action)
         if failure_policy not in ("stop", "continue"):

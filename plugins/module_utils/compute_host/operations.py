@@ -16,11 +16,13 @@ import time
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
     COLD_STATUSES,
     LIVE_STATUSES,
+    SERVICE_DOWN_TIME,
     ComputeHostError,
     Mover,
     Progress,
     StateFile,
     candidate_hosts,
+    check_evacuate_limits,
     check_results,
     classify,
     down_hosts_guard,
@@ -318,7 +320,10 @@ def _evacuate(
     log_path=None,
     clock=None,
     sleep=None,
+    service_down_time=SERVICE_DOWN_TIME,
+    now=None,
 ):
+    check_evacuate_limits(max_down_hosts, max_down_share, service_down_time)
     services = nova.services()
     svc = match_host(services, host)
     state = StateFile(state_path, cloud, host, dry_run=check_mode)
@@ -336,6 +341,10 @@ def _evacuate(
             % (host, svc.get("updated_at")),
             service=_service_view(svc),
         )
+    # Guard 1b: Nova reports every forced-down service as down, heartbeat or not. Unless this
+    # module forced it down after seeing it dead, its last heartbeat must be stale.
+    if svc.get("forced_down") and not forced_down_by_evacuation(previous, svc):
+        forced_down_guard(host, svc, service_down_time, (now or utcnow)())
     # Guard 2: the operator confirms the host is fenced.
     if not fenced:
         raise ComputeHostError(
@@ -401,12 +410,23 @@ def _evacuate(
     if not svc.get("forced_down"):
         mover.call(nova.force_down, svc, True)
         changed = True
-        service_state.update({"id": svc.get("id"), "forced_down_at": iso()})
+        # recorded at once: our own force-down (and disable) refresh the service's updated_at,
+        # so a re-run must know the forced_down is ours and was set on a service seen dead
+        service_state.update(
+            {
+                "id": svc.get("id"),
+                "forced_down_at": iso(),
+                "forced_down_by": "evacuate",
+                "seen_down": {"state": svc.get("state"), "last_heartbeat": svc.get("updated_at")},
+            }
+        )
+        state.save()
         progress("forced_down", detail="service %s forced down (compute API 2.53+, by id)" % svc.get("id"))
     if svc.get("status") != "disabled":
         mover.call(nova.disable_service, svc, disable_reason)
         changed = True
         service_state.update({"id": svc.get("id"), "disabled_by": "evacuate", "reason": disable_reason})
+        state.save()
         progress("disabled", detail="service %s disabled: %s" % (svc.get("id"), disable_reason))
     for w in warnings:
         progress("warning", detail=w)
@@ -428,6 +448,60 @@ def _evacuate(
             )
         )
     return result
+
+
+def forced_down_by_evacuation(previous, svc):
+    """Did an evacuation of this module force this service down (after seeing it dead)?
+
+    Only an evacuation still recorded in the state file counts (an enable ends it), and only
+    for the same service record (a re-registered host has a new id).
+    """
+    if not previous or previous.get("operation") != "evacuate":
+        return False
+    if previous.get("phase") not in RESUME_EVACUATE:
+        return False
+    recorded = previous.get("service") or {}
+    return bool(recorded.get("forced_down_at")) and recorded.get("id") == svc.get("id")
+
+
+def heartbeat_age(svc, now):
+    """Seconds since the service's ``updated_at`` (its last heartbeat), or None when unknown."""
+    at = parse_time(svc.get("updated_at"))
+    if at is None:
+        return None
+    return round((now - at).total_seconds(), 1)
+
+
+def forced_down_guard(host, svc, service_down_time, now):
+    """Refuse a service someone else forced down while its heartbeat is fresh (or unknown).
+
+    A forced-down nova-compute keeps heartbeating (Nova only ignores it), so ``state: down``
+    proves nothing; a heartbeat older than ``service_down_time`` does.
+    """
+    age = heartbeat_age(svc, now)
+    if age is not None and age > service_down_time:
+        return age
+    if age is None:
+        seen = "Nova reports no heartbeat time for it (updated_at is empty)"
+    else:
+        seen = "its last heartbeat was %s s ago (updated_at %s), within service_down_time=%s s" % (
+            age,
+            svc.get("updated_at"),
+            service_down_time,
+        )
+    raise ComputeHostError(
+        "refusing to evacuate %s: its nova-compute service is forced down, but not by this module "
+        "after Nova saw it dead, and Nova reports every forced-down service as down whether it "
+        "runs or not; %s, so nova-compute may still be running its guests, and evacuating would "
+        "give two copies writing the same disks. Stop nova-compute or fence the host (power it "
+        "off), wait until its last heartbeat is older than %s s (openstack compute service list "
+        "--long shows Updated At), and run again. Nothing was changed. (If the heartbeat keeps "
+        "coming, the host is alive: drain it instead, after 'openstack compute service set --up "
+        "%s nova-compute'.)" % (host, seen, service_down_time, host),
+        service=_service_view(svc),
+        heartbeat_age=age,
+        service_down_time=service_down_time,
+    )
 
 
 def evacuation_guard(nova, host):
