@@ -11,8 +11,8 @@ lists (the same set ``kolla-ansible validate-config`` uses)::
 
 and reduces the YAML to compact JSON, shipped compressed as ``_schema/nova_<major>.py``: for every
 section and option the type, default, min/max, choices, whether it is multi-valued,
-deprecation data (deprecated_for_removal, reason, since, old names) and the first
-sentence of the help text.
+deprecation data (deprecated_for_removal, reason, since, old names), the first
+sentence of the help text and whether oslo.config declares it ``secret=True``.
 
 Usage (Python 3.12 on PATH or via pyenv; about one minute per release with a warm
 pip cache)::
@@ -181,6 +181,9 @@ def compact(yaml_path, version, series):
                 entry["c"] = [c[0] if isinstance(c, list | tuple) else c for c in opt["choices"]]
             if opt.get("multi") or "multi" in (opt.get("type") or "") or (group, _norm(opt["name"])) in multi:
                 entry["m"] = 1
+            if opt.get("secret"):
+                # oslo.config's secret=True: the value is a credential (masked in outputs).
+                entry["s"] = 1
             if opt.get("deprecated_for_removal"):
                 entry["dep"] = 1
                 if opt.get("deprecated_reason"):

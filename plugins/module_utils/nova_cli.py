@@ -12,15 +12,42 @@ passthroughs (``sandbox/sandbox nova-manage ...``, ``... mysql ...``).
 ``NovaCommands`` builds the argument vectors and parses the outputs; the caller
 supplies ``run(argv) -> (rc, stdout, stderr)`` (``module.run_command`` in
 modules, ``subprocess`` in tests), so this stays free of Ansible.
+
+The database password never appears in an argument vector (``ps`` shows those to
+every user): the mysql client reads it from ``MYSQL_PWD``, which is set in this
+process's environment only while the command runs (the runner's child inherits it:
+``module.run_command`` and ``subprocess`` copy ``os.environ``) and handed into the
+container by name (``docker exec -e MYSQL_PWD ...``, ``podman exec -e MYSQL_PWD ...``
+take the value from their own environment; ``sudo -n --preserve-env=MYSQL_PWD``
+keeps it across sudo).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shlex
 
 MODES = ("kolla", "sandbox", "local")
 ENGINES = ("docker", "podman")
+# The environment variable the mysql (MariaDB) client reads its password from.
+PASSWORD_ENV = "MYSQL_PWD"  # noqa: S105 (a variable name, not a password)
+
+
+@contextlib.contextmanager
+def _environ(extra):
+    """``os.environ`` with ``extra`` set for the duration, then as it was."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class NovaCommandError(Exception):
@@ -72,10 +99,17 @@ class NovaCommands:
         self.become = become
 
     # -- argument vectors -------------------------------------------------
-    def _prefix(self, container):
+    def _prefix(self, container, env=()):
+        """The command prefix; ``env`` names variables handed to the container from ours."""
         if self.mode == "kolla":
-            prefix = [self.engine, "exec", container]
-            return (["sudo", "-n"] + prefix) if self.become else prefix
+            prefix = [self.engine, "exec"]
+            for name in env:
+                prefix += ["-e", name]
+            prefix.append(container)
+            if not self.become:
+                return prefix
+            keep = ["--preserve-env=%s" % ",".join(env)] if env else []
+            return ["sudo", "-n", *keep, *prefix]
         if self.mode == "sandbox":
             return shlex.split(self.sandbox_command)
         return []
@@ -87,25 +121,36 @@ class NovaCommands:
     def argv_nova_status(self, args):
         return self._prefix(self.api_container) + ["nova-status"] + list(args)
 
+    def sql_environ(self):
+        """What :meth:`sql` adds to the environment: the password, for modes that use one."""
+        if self.db_password and self.mode in ("kolla", "local"):
+            return {PASSWORD_ENV: self.db_password}
+        return {}
+
     def argv_sql(self, database, query):
+        """mysql's argument vector; the password goes through :meth:`sql_environ`, never here."""
         opts = ["--batch", "--raw", database, "-e", query]
+        env = tuple(self.sql_environ())
         if self.mode == "kolla":
-            creds = ["-u", self.db_user]
-            if self.db_password:
-                creds.append("-p%s" % self.db_password)
-            return self._prefix(self.db_container) + ["mysql"] + creds + opts
+            return self._prefix(self.db_container, env) + ["mysql", "-u", self.db_user] + opts
         if self.mode == "sandbox":
+            # the sandbox's client logs in as root over the server's unix socket
             return self._prefix(None) + ["mysql"] + opts
-        return ["mysql"] + opts
+        return ["mysql"] + (["-u", self.db_user] if env else []) + opts
 
     def describe(self, argv):
-        """The command as text, with the database password masked."""
-        return " ".join(shlex.quote("-p***" if a.startswith("-p") and len(a) > 2 else a) for a in argv)
+        """The command as text, as an operator would type it (``MYSQL_PWD=***`` when it needs one)."""
+        text = " ".join(shlex.quote("-p***" if a.startswith("-p") and len(a) > 2 else a) for a in argv)
+        if self.sql_environ() and argv and (argv[0] == "mysql" or PASSWORD_ENV in argv):
+            text = "%s=*** %s" % (PASSWORD_ENV, text)
+        return text
 
     # -- running ------------------------------------------------------------
-    def run(self, argv, ok_rcs=(0,)):
+    def run(self, argv, ok_rcs=(0,), env=None):
+        """Run ``argv`` with ``env`` added to the environment for that command only."""
         try:
-            rc, out, err = self._run(argv)
+            with _environ(env or {}):
+                rc, out, err = self._run(argv)
         except OSError as exc:
             raise NovaCommandError("cannot run %s: %s" % (self.describe(argv), exc), argv=argv) from exc
         if rc not in ok_rcs:
@@ -126,7 +171,7 @@ class NovaCommands:
 
     def sql(self, database, query):
         """Rows of a SELECT as dicts (mysql --batch output, NULL as None)."""
-        _rc, out, _err = self.run(self.argv_sql(database, query))
+        _rc, out, _err = self.run(self.argv_sql(database, query), env=self.sql_environ())
         return parse_mysql_batch(out)
 
     # -- parsed helpers -------------------------------------------------------

@@ -21,44 +21,22 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
 import tempfile
 from xml.sax.saxutils import escape, quoteattr
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
 
 STATUSES = ("fail", "warn", "pass", "skip")
 _RANK = {s: i for i, s in enumerate(STATUSES)}
 
-# user:password@ in URLs, "password = x", tokens in headers/JSON.
-_SECRET_PATTERNS = (
-    (re.compile(r"(?P<pre>://[^:/@\s]+:)(?P<secret>[^@/\s]+)(?P<post>@)"), "***"),
-    (
-        re.compile(
-            r"(?P<pre>(?:password|passwd|secret|token|auth_key|X-Auth-Token|X-Subject-Token)"
-            r"[\"']?\s*[:=]\s*[\"']?)(?P<secret>[^\s\"',}]+)(?P<post>)",
-            re.IGNORECASE,
-        ),
-        "***",
-    ),
-)
-
 
 def mask_secrets(text):
-    """Mask passwords in URLs, ``password = ...`` values and tokens."""
-    if not isinstance(text, str):
-        return text
-    for pattern, repl in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m, r=repl: m.group("pre") + r + m.group("post"), text)
-    return text
+    """Mask passwords in URLs, ``password = ...`` values and tokens (``triage.masking.mask``)."""
+    return masking.mask(text)
 
 
 def _mask_deep(value):
-    if isinstance(value, str):
-        return mask_secrets(value)
-    if isinstance(value, dict):
-        return {k: _mask_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mask_deep(v) for v in value]
-    return value
+    return masking.mask_deep(value)
 
 
 def now_iso():

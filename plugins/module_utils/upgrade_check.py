@@ -745,6 +745,99 @@ def _name(svc):
     return "%s on %s" % (svc["binary"], svc["host"])
 
 
+def previous_release(target):
+    """``(codename, service version)`` of the release right before the target (one release behind)."""
+    names = list(CODENAME_SERIES)
+    previous = names[names.index(target["codename"]) - 1]
+    return previous, SERVICE_VERSION_ALIASES[previous]
+
+
+def check_behind_target(report, target, services, commands=None):
+    """nova-compute services more than one release behind the target, that Nova still accepts.
+
+    Nova itself only refuses computes older than the target's OLDEST_SUPPORTED_SERVICE_VERSION
+    (``services.too_old``).  On a SLURP target (2025.1, 2026.1) that is two releases back, so a
+    compute left on the previous SLURP release passes Nova's test, but it has to be upgraded in
+    this upgrade: the next release accepts computes of the target's release only.  Warn with the
+    exact fix.  Forced-down rows are left out, as Nova leaves them out of the minimum version.
+    """
+    commands = commands or Commands()
+    oldest = oldest_supported_version(target)
+    previous, previous_version = previous_release(target)
+    behind = [
+        s
+        for s in services
+        if s["binary"] == "nova-compute"
+        and s.get("version")
+        and oldest <= s["version"] < previous_version
+        and not s["forced_down"]
+    ]
+    later = [RELEASES[x] for x in SERIES_ORDER if x > target["series"]]
+    if later:
+        after = "nova %s (%s) refuses nova-compute older than %s (%s)" % (
+            later[0]["nova"],
+            later[0]["series"],
+            CODENAME_SERIES[later[0]["oldest_supported"]],
+            later[0]["oldest_supported"],
+        )
+    else:
+        after = "the release after %s accepts nova-compute from %s on only" % (
+            target["series"],
+            target["series"],
+        )
+    for s in behind:
+        fix = (
+            "upgrade nova-compute on %s to %s in this upgrade (kolla-ansible upgrade -i <inventory> "
+            "--limit %s)"
+            % (
+                s["host"],
+                target["series"],
+                s["host"],
+            )
+        )
+        if not s["up"] or not s["enabled"]:
+            fix = "%s if %s is decommissioned, else %s" % (
+                commands.openstack("compute service delete", str(s["id"])),
+                s["host"],
+                fix,
+            )
+        report.add(
+            "services.behind_target",
+            "warn",
+            "%s reports service version %d (%s), more than one release behind %s (nova %s): nova %s still "
+            "starts with it (%s is a SLURP release and accepts computes from %s on), but %s, so upgrade it "
+            "to %s now"
+            % (
+                _name(s),
+                s["version"],
+                release_of_version(s["version"]),
+                target["series"],
+                target["nova"],
+                target["nova"],
+                target["series"],
+                CODENAME_SERIES[target["oldest_supported"]],
+                after,
+                target["series"],
+            ),
+            evidence=dict(
+                service_view(s),
+                target=target["series"],
+                one_release_behind="%s (%s, service version %d)"
+                % (CODENAME_SERIES[previous], previous, previous_version),
+            ),
+            fix=fix,
+        )
+    if not behind:
+        report.add(
+            "services.behind_target",
+            "pass",
+            "no nova-compute more than one release behind %s (oldest accepted without warning: %s (%s), "
+            "service version %d)" % (target["series"], CODENAME_SERIES[previous], previous, previous_version),
+            evidence={"one_release_behind_version": previous_version},
+        )
+    return behind
+
+
 def check_release_path(report, target, services):
     """Whether the services' release may move to the target (Nova's oldest supported version)."""
     versions = [s["version"] for s in services if s.get("version")]
@@ -813,7 +906,8 @@ def check_release_path(report, target, services):
 
 
 def check_services(report, target, services, instances_by_host=None, commands=None, versions_known=True):
-    """Service versions, the rows that pin the minimum, too-old computes, stale rows.
+    """Service versions, the rows that pin the minimum, too-old computes, computes more than one
+    release behind the target, stale rows.
 
     ``services``: :func:`merge_services` output.  ``instances_by_host``: host -> number
     of instances (all projects) for the stale hosts.
@@ -929,7 +1023,8 @@ def check_services(report, target, services, instances_by_host=None, commands=No
         # forced_down = false, version > 0) and raises TooOldComputeService when it is below
         # SERVICE_VERSION_ALIASES[OLDEST_SUPPORTED_SERVICE_VERSION] of the new code: the
         # upgraded services refuse to start.  For non-SLURP targets that is "more than one
-        # release behind"; a SLURP target (2026.1) also accepts the previous SLURP (2025.1).
+        # release behind"; a SLURP target (2026.1) also accepts the previous SLURP (2025.1):
+        # check_behind_target warns about those computes (issue 12).
         oldest = oldest_supported_version(target)
         old = [
             s
@@ -990,6 +1085,7 @@ def check_services(report, target, services, instances_by_host=None, commands=No
                     "forced_down_ignored": [service_view(s) for s in ignored],
                 },
             )
+        check_behind_target(report, target, services, commands)
 
     stale = stale_services(services)
     for s in stale:

@@ -15,6 +15,10 @@ description:
     file is rendered as Jinja first), and returns the result and where each key came from.
   - Kolla's role template comes first in Kolla's own merge; pass it (rendered) or the deployed
     nova.conf as O(base) to see the complete file.
+  - Secrets are masked in everything returned (C(***)), that is the values of options oslo.config declares
+    secret (C(transport_url), C([database] connection), C(memcache_secret_key), ...) and of options
+    named like credentials (C(*password), C(*secret), C(*token), ...), and user:password in any URL
+    (C(rabbit://openstack:***@ctl1:5672//), C(qemu+ssh://nova:***@%s/system)). URLs keep their hosts.
 author:
   - kolla_ops.nova developers (@kolla-ops)
 options:
@@ -69,7 +73,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 content:
-  description: The merged file, byte for byte as Kolla's merge_configs writes it.
+  description: The merged file, byte for byte as Kolla's merge_configs writes it, but with secrets masked.
   returned: always
   type: str
 sources:
@@ -83,7 +87,7 @@ origin:
   type: list
   elements: dict
 settings:
-  description: Section to option to value (a list for multi-values).
+  description: Section to option to value (a list for multi-values), secrets masked.
   returned: always
   type: dict
 unresolved:
@@ -126,6 +130,10 @@ def run(params):
             if o:
                 f["file"], f["line"] = o["file"], o["line"]
         result["findings"] = findings
+    # What leaves the module is masked: O(base) may be the deployed nova.conf with every
+    # service password in it (findings come masked from nova_schema).
+    result["content"] = nova_schema.mask_ini(result["content"])
+    result["settings"] = nova_schema.mask_settings(result["settings"])
     return result
 
 
@@ -143,7 +151,9 @@ def main():
     )
     try:
         result = run(module.params)
-    except (kolla_merge.IniParseError, nova_schema.SchemaError) as exc:
+    except kolla_merge.IniParseError as exc:
+        module.fail_json(msg=str(exc).replace(repr(exc.line), repr(nova_schema.mask_ini(exc.line))))
+    except nova_schema.SchemaError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 

@@ -20,6 +20,8 @@ description:
     and that are no longer needed are removed. Files it did not write are never touched.
   - Run it once (C(run_once)) on the deploy host for all compute hosts; the role
     P(kolla_ops.nova.nova_config#role) does that.
+  - The files get the real values; what the module returns (problems, hosts, the diff) has secrets
+    masked (C(***)), that is values of options that hold credentials and user:password in URLs.
 author:
   - kolla_ops.nova developers (@kolla-ops)
 options:
@@ -132,6 +134,34 @@ enabled_filters:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_profiles, nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
+
+
+def _mask_problem(p):
+    """A problem with secrets masked; its field names the setting (``settings.<section>.<option>``,
+    ``nova_config_scheduler.settings.<section>.<option>``) or a variable (``...kolla_globals.<var>``)."""
+    parts = str(p.get("field") or "").split(".")
+    if "settings" in parts[:-2]:
+        i = parts.index("settings")
+        section, option = parts[i + 1], ".".join(parts[i + 2 :])
+    else:
+        section, option = None, parts[-1]
+    return masking.mask_deep(nova_schema.mask_finding(p, section, option))
+
+
+def _mask_settings(settings):
+    """``{"section/option": value}`` (the ``hosts`` return) with secrets masked."""
+    out = {}
+    for key, value in settings.items():
+        section, _sep, option = key.partition("/")
+        out[key] = nova_schema.mask_option(section, option, value)
+    return out
+
+
+def _mask_diff(diff):
+    """A diff entry (before/after texts of a file) with secrets masked; files keep their real values."""
+    mask = nova_schema.mask_ini if diff["after_header"].split(" ")[0].endswith(".conf") else masking.mask
+    return dict(diff, before=mask(diff["before"]), after=mask(diff["after"]))
 
 
 def run(params, check_mode):
@@ -152,17 +182,22 @@ def run(params, check_mode):
     plan.problems.extend(foreign)
     owned = [a["path"] for a in actions] + ["%s/%s" % (base, r) for r in desired]
     nova_profiles.check_operator_overrides(plan, base, owned)
-    plan.problems = nova_profiles.collapse(plan.problems)
+    # Secrets (a password set through settings, an operator file taken over) are masked in
+    # everything returned and in the failure message; the files get the real values.
+    plan.problems = [_mask_problem(p) for p in nova_profiles.collapse(plan.problems)]
     filters = plan.scheduler.get(("filter_scheduler", "enabled_filters"))
+    hosts = plan.summary()
+    for summary in hosts.values():
+        summary["settings"] = _mask_settings(summary["settings"])
     result = {
         "changed": False,
         "files": [{"path": a["path"], "state": a["state"]} for a in actions],
         "problems": plan.problems,
-        "hosts": plan.summary(),
+        "hosts": hosts,
         "host_preparation": plan.host_preparation(),
-        "kolla_globals": dict(plan.kolla_globals),
+        "kolla_globals": masking.mask_deep(dict(plan.kolla_globals)),
         "enabled_filters": filters.split(",") if filters else None,
-        "diff": nova_profiles.diffs(actions),
+        "diff": [_mask_diff(d) for d in nova_profiles.diffs(actions)],
     }
     if plan.errors:
         result["files"] = []

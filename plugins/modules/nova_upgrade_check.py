@@ -24,8 +24,10 @@ description:
   - C(services) - every Nova service with its service version (SQL on C(nova.services) through
     O(nova_commands); the API does not expose versions), the rows that pin the minimum version,
     nova-compute services older than the oldest version the target starts with (Nova's
-    C(TooOldComputeService)), disabled or down rows that should be deleted first and how many
-    instances (all projects) each still has, and whether the current release may move to the target.
+    C(TooOldComputeService), fail), nova-compute services more than one release behind the target that
+    a SLURP target (2025.1, 2026.1) still accepts but the next release refuses (warn), disabled or down
+    rows that should be deleted first and how many instances (all projects) each still has, and whether
+    the current release may move to the target.
   - C(nova_status) - the result table of C(nova-status upgrade check), one result per check.
   - C(database) - the alembic revision of the API and cell databases against the running release's
     heads (a skipped C(nova-manage db sync)).
@@ -35,6 +37,9 @@ description:
   - Fixes are exact commands in the form of O(nova_commands.mode) (for Kolla,
     C(docker exec nova_api nova-manage ...), C(openstack compute service delete <id>)).
   - Reports C(changed=false) always.
+  - Secrets are masked (C(***)) in everything returned, and so in the reports M(kolla_ops.nova.check_report)
+    writes, that is values of options that hold credentials and user:password in URLs (a flagged
+    C(live_migration_uri = qemu+ssh://nova:***@%s/system)).
 author:
   - kolla_ops.nova developers (@kolla-ops)
 options:
@@ -170,6 +175,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
     nova_commands_from_params,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
 
 CHECKS = ["kolla", "config", "services", "nova_status", "database", "online_migrations"]
 LOCAL_CHECKS = {"kolla", "config"}
@@ -248,7 +254,9 @@ class NovaUpgradeCheck(OpenStackModule):
         if "online_migrations" in checks:
             self.check_online_migrations()
         self.result["report"] = self.report.as_dict()
-        self.exit_json(**self.result)
+        # Option values and command output can carry credentials (a flagged
+        # live_migration_uri = qemu+ssh://user:pw@..., a connection URL in nova-status details).
+        self.exit_json(**masking.mask_deep(self.result))
 
     def _databases(self, cell_kind):
         return [("api", self.params["api_database"])] + [

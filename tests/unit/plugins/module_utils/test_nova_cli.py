@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
@@ -58,14 +62,76 @@ def test_sandbox_and_become():
     assert sudo.argv_nova_manage(["db", "version"])[:4] == ["sudo", "-n", "docker", "exec"]
 
 
-def test_sql_password_never_shown():
-    run = Recorder(rc=1, err="ERROR 1045 (28000): Access denied")
+class EnvRecorder(Recorder):
+    """Records argv and the MYSQL_PWD the child process would inherit (os.environ at call time)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.env = []
+
+    def __call__(self, argv):
+        self.env.append(os.environ.get("MYSQL_PWD"))
+        return super().__call__(argv)
+
+
+def test_sql_password_never_shown(monkeypatch):
+    monkeypatch.delenv("MYSQL_PWD", raising=False)
+    run = EnvRecorder(rc=1, err="ERROR 1045 (28000): Access denied")
     cmds = NovaCommands(run, db_password="s3cret")
     with pytest.raises(NovaCommandError) as err:
         cmds.sql("nova", "SELECT 1")
-    assert "-ps3cret" in run.calls[0]  # passed to mysql ...
-    assert "s3cret" not in str(err.value)  # ... but never printed
+    # Not on the command line (ps shows it to every user): the container gets it by name.
+    assert not any("s3cret" in a for a in run.calls[0])
+    assert run.calls[0][:6] == ["docker", "exec", "-e", "MYSQL_PWD", "mariadb", "mysql"]
+    assert run.calls[0][6:8] == ["-u", "root"]
+    assert run.env == ["s3cret"]  # in the environment of that one command ...
+    assert "MYSQL_PWD" not in os.environ  # ... and gone afterwards
+    assert "s3cret" not in str(err.value)  # never printed
     assert "Access denied" in str(err.value)
+    assert str(err.value).startswith("MYSQL_PWD=*** docker exec -e MYSQL_PWD mariadb mysql -u root")
+
+
+def test_sql_password_through_sudo_podman_and_local(monkeypatch):
+    monkeypatch.setenv("MYSQL_PWD", "callers-own")
+    run = EnvRecorder(out="x\n1\n")
+    cmds = NovaCommands(run, container_engine="podman", become=True, db_user="nova", db_password="pw1")
+    assert cmds.sql("nova", "SELECT 1 AS x") == [{"x": "1"}]
+    assert run.calls[0][:8] == [
+        "sudo",
+        "-n",
+        "--preserve-env=MYSQL_PWD",
+        "podman",
+        "exec",
+        "-e",
+        "MYSQL_PWD",
+        "mariadb",
+    ]
+    assert run.env == ["pw1"] and os.environ["MYSQL_PWD"] == "callers-own"  # restored
+    local = NovaCommands(run, mode="local", db_user="nova", db_password="pw1")
+    local.sql("nova", "SELECT 1 AS x")
+    assert run.calls[1] == ["mysql", "-u", "nova", "--batch", "--raw", "nova", "-e", "SELECT 1 AS x"]
+    assert run.env[1] == "pw1"
+    # Without a password nothing is added (the client's own configuration applies).
+    bare = NovaCommands(run, mode="kolla")
+    bare.sql("nova", "SELECT 1 AS x")
+    assert run.calls[2][:4] == ["docker", "exec", "mariadb", "mysql"] and run.env[2] == "callers-own"
+    assert not any("pw1" in a for call in run.calls for a in call)
+
+
+def test_sql_password_reaches_a_real_child_process(monkeypatch):
+    """A real subprocess (as module.run_command starts one) sees MYSQL_PWD; its argv does not."""
+    monkeypatch.delenv("MYSQL_PWD", raising=False)
+    probe = "import json, os, sys; print('argv\\tpwd'); print('%s\\t%s' % (json.dumps(sys.argv), os.environ.get('MYSQL_PWD')))"
+
+    def run(argv):
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *argv[1:]], capture_output=True, text=True, check=False
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+
+    rows = NovaCommands(run, mode="local", db_password="S3cret").sql("nova", "SELECT 1")
+    assert rows[0]["pwd"] == "S3cret"
+    assert "S3cret" not in rows[0]["argv"]
 
 
 def test_missing_engine_is_a_clear_error():

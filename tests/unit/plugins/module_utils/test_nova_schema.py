@@ -155,3 +155,90 @@ def test_validate_files_skips_missing(tmp_path):
     assert [(f["code"], f["file"], f["line"]) for f in findings] == [("choices", str(p), 2)]
     assert nova_schema.summarize(findings) == {"errors": 1, "warnings": 0}
     assert nova_schema.format_finding(findings[0]).startswith("%s:2: error: [libvirt] virt_type" % p)
+
+
+# -- secrets ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("release", ["31", "32", "33", "34"])
+def test_schema_carries_oslo_secret_flags(release):
+    s = nova_schema.load_schema(release)
+    for section, option in (
+        ("DEFAULT", "transport_url"),
+        ("database", "connection"),
+        ("keystone_authtoken", "memcache_secret_key"),
+        ("key_manager", "fixed_key"),
+        ("vault", "approle_role_id"),
+        ("neutron", "metadata_proxy_shared_secret"),
+    ):
+        assert s.option(section, option).get("s") == 1, (section, option)
+    assert "s" not in s.option("libvirt", "live_migration_uri")
+
+
+@pytest.mark.parametrize(
+    ("section", "option", "secret"),
+    [
+        ("keystone_authtoken", "password", True),  # keystoneauth, not in the generator's output
+        ("glance", "password", True),
+        ("vault", "approle_role_id", True),  # oslo.config secret=True, the name says nothing
+        ("cache", "memcache_password", True),  # deprecated name of [cache] password
+        ("DEFAULT", "transport_url", True),
+        ("api_database", "slave_connection", True),
+        ("my_plugin", "api_token", True),  # unknown section: the name decides
+        ("service_user", "send_service_user_token", False),  # a boolean
+        ("libvirt", "inject_password", False),
+        ("DEFAULT", "password_length", False),
+        ("libvirt", "rbd_secret_uuid", False),
+        ("vnc", "vencrypt_client_key", False),  # a path
+        ("libvirt", "live_migration_uri", False),  # not secret: only its userinfo is masked
+        ("libvirt", "connection_uri", False),
+    ],
+)
+def test_is_secret_option(section, option, secret):
+    assert nova_schema.is_secret_option(section, option) is secret
+
+
+def test_mask_ini_keeps_layout_and_non_secrets():
+    text = (
+        "# rendered\n[DEFAULT]\ntransport_url = rabbit://openstack:S3cret@ctl1:5672//\n"
+        "# password = old-hunter2\ndebug = true\n\n"
+        "[keystone_authtoken]\npassword=hunter2\nmemcache_secret_key : 'hunter2'\nusername = nova\n"
+        "[cache]\nbackend_argument = url:redis://:hunter2@r1\n    socket_timeout:hunter2\n"
+        "[libvirt]\nlive_migration_uri = qemu+ssh://nova:pw1@%s/system\n"
+    )
+    masked = nova_schema.mask_ini(text)
+    assert masked == (
+        "# rendered\n[DEFAULT]\ntransport_url = rabbit://openstack:***@ctl1:5672//\n"
+        "# password = ***\ndebug = true\n\n"
+        "[keystone_authtoken]\npassword=***\nmemcache_secret_key : '***'\nusername = nova\n"
+        "[cache]\nbackend_argument = url:redis://:***@r1\n    ***\n"
+        "[libvirt]\nlive_migration_uri = qemu+ssh://nova:***@%s/system\n"
+    )
+    assert nova_schema.mask_ini("") == "" and nova_schema.mask_ini(None) is None
+
+
+def test_findings_never_quote_a_secret():
+    text = (
+        "[DEFAULT]\nrabbit_password = hunter2\n[database]\nsql_connection = mysql://u:S3cret@h/nova\n"
+        "[cache]\nmemcache_password = hunter2\n"
+    )
+    findings = nova_schema.validate_text(text, "34", "nova.conf")
+    assert [(f["code"], f["value"]) for f in findings] == [
+        ("unknown_option", "***"),
+        ("unknown_option", "mysql://u:***@h/nova"),
+        ("deprecated_name", "***"),
+    ]
+    assert "hunter2" not in str(findings) and "S3cret" not in str(findings)
+    # a message or fix that quotes the value is masked with it
+    finding = {
+        "section": "keystone_authtoken",
+        "option": "password",
+        "value": "hunter2",
+        "message": "'hunter2' is not allowed",
+        "fix": "replace hunter2",
+    }
+    assert nova_schema.mask_finding(finding) == dict(
+        finding, value="***", message="'***' is not allowed", fix="replace ***"
+    )
+    (bad,) = nova_schema.validate_text("[vault]\nkv_version = two\n", "34")
+    assert bad["code"] == "type" and bad["value"] == "two"  # not a secret: shown as it is

@@ -39,6 +39,13 @@ def _sample():
         ('{"X-Auth-Token": "gAAAAABk"}', '{"X-Auth-Token": "***"}'),
         ("mysql+pymysql://nova:pw@db/nova", "mysql+pymysql://nova:***@db/nova"),
         ("nothing secret here", "nothing secret here"),
+        # report.mask_secrets is triage.masking.mask: every host of a multi-host URL, empty users
+        (
+            "rabbit://openstack:pw1@ctl1:5672,openstack:pw2@ctl2:5672//",
+            "rabbit://openstack:***@ctl1:5672,openstack:***@ctl2:5672//",
+        ),
+        ("qemu+ssh://:pw1@%s/system", "qemu+ssh://:***@%s/system"),
+        ("auth_token = hunter2", "auth_token = ***"),
     ],
 )
 def test_mask_secrets(text, masked):
@@ -107,3 +114,25 @@ def test_merge_rejects_malformed(bad, msg):
 def test_render_text_counts():
     text = render_text(_sample().as_dict())
     assert "1 fail, 1 warn, 1 pass, 1 skip" in text.splitlines()[0]
+
+
+def test_evidence_naming_a_secret_option_is_masked(tmp_path):
+    rep = Report("upgrade_check")
+    rep.add(
+        "config.deprecated",
+        "warn",
+        "[vmware] host_password is deprecated",
+        evidence={"section": "vmware", "option": "host_password", "value": "hunter2", "line": 3},
+    )
+    rep.add("db.check", "fail", "cannot connect", evidence={"database_password": "hunter2", "user": "root"})
+    data = rep.as_dict()
+    assert data["results"][0]["evidence"] == {
+        "section": "vmware",
+        "option": "host_password",
+        "value": "***",
+        "line": 3,
+    }
+    assert data["results"][1]["evidence"] == {"database_password": "***", "user": "root"}
+    for path in write_report(rep.as_dict(), str(tmp_path)).values():
+        text = open(path).read()
+        assert "hunter2" not in text and "host_password" in text

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask, mask_deep
+from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import (
+    is_secret_name,
+    mask,
+    mask_deep,
+    mask_secret_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +53,45 @@ def test_mask_deep_and_non_strings():
     data = {"a": ["password=x1", 3, None], "b": {"c": "rabbit://u:p1@h//"}}
     assert mask_deep(data) == {"a": ["password=***", 3, None], "b": {"c": "rabbit://u:***@h//"}}
     assert mask(None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("password", True),
+        ("host_password", True),
+        ("metadata_proxy_shared_secret", True),
+        ("memcache_secret_key", True),
+        ("approle_secret_id", True),
+        ("root_token_id", True),
+        ("admin_token", True),
+        ("hmac_keys", True),
+        ("transport_url", True),
+        ("slave_connection", True),
+        ("database_password", True),
+        ("password_length", False),
+        ("rbd_secret_uuid", False),
+        ("token_ttl", False),
+        ("vencrypt_client_key", False),
+        ("connection_uri", False),
+        ("username", False),
+    ],
+)
+def test_is_secret_name(name, secret):
+    assert is_secret_name(name) is secret
+
+
+def test_mask_secret_value_keeps_where_urls_point():
+    assert mask_secret_value("hunter2") == "***"
+    assert mask_secret_value("mysql+pymysql://nova:S3cret@db/nova") == "mysql+pymysql://nova:***@db/nova"
+    assert mask_secret_value(["a", ""]) == ["***", ""]
+    assert mask_secret_value(None) is None and mask_secret_value("") == ""
+
+
+def test_mask_deep_masks_values_under_secret_keys():
+    data = {"password": "x1", "user": "u", "nested": [{"option": "password", "value": "x2", "line": 1}]}
+    assert mask_deep(data) == {
+        "password": "***",
+        "user": "u",
+        "nested": [{"option": "password", "value": "***", "line": 1}],
+    }

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils import upgrade_check as uc
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import NovaCommands
-from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.report import (
+    Report,
+    render_junit,
+    render_text,
+    write_report,
+)
 
 T34 = uc.target_release("2026.2")
 T33 = uc.target_release("2026.1")
@@ -345,6 +352,7 @@ def test_services_clean():
         "services.versions": "pass",
         "services.minimum_version": "pass",
         "services.too_old": "pass",
+        "services.behind_target": "pass",
         "services.stale": "pass",
     }
 
@@ -535,3 +543,127 @@ def test_old_api_row_fix_is_a_soft_delete():
     sandbox = uc.Commands(NovaCommands(lambda argv: (0, "", ""), mode="sandbox", sandbox_command="sb"))
     assert sandbox.sql("nova", "SELECT 1") == 'sb mysql --batch --raw nova -e "SELECT 1"'
     assert results(report, "services.stale")[0]["status"] == "pass"
+
+
+# -- more than one release behind the target (issue 12) ----------------------------------------
+
+
+def test_compute_two_releases_behind_a_slurp_target_warns():
+    # 2026.1 (Gazpacho) is SLURP: Nova accepts Epoxy (2025.1, service version 68) computes,
+    # so services.too_old passes; the compute is still two releases behind and must move now.
+    rows = [sql("controller", 72, "nova-conductor"), sql("compute1", 72), sql("compute2", 68)]
+    services = uc.merge_services(
+        rows, [api("controller", "nova-conductor"), api("compute1"), api("compute2")]
+    )
+    report = Report("upgrade_check")
+    uc.check_services(report, T33, services, {})
+    assert results(report, "services.too_old")[0]["status"] == "pass"
+    (behind,) = results(report, "services.behind_target")
+    assert behind["status"] == "warn"
+    assert behind["evidence"]["host"] == "compute2"
+    assert behind["message"].startswith(
+        "nova-compute on compute2 reports service version 68 (2025.1 (Epoxy)), more than one release "
+        "behind 2026.1 (nova 33)"
+    )
+    assert "nova 34 (2026.2) refuses nova-compute older than 2026.1 (Gazpacho)" in behind["message"]
+    assert behind["fix"] == (
+        "upgrade nova-compute on compute2 to 2026.1 in this upgrade "
+        "(kolla-ansible upgrade -i <inventory> --limit compute2)"
+    )
+
+
+def test_behind_target_dead_compute_fix_names_the_delete():
+    rows = [sql("compute1", 72), sql("ghost", 68, disabled="1")]
+    services = uc.merge_services(rows, [api("compute1"), api("ghost", state="down", status="disabled")])
+    report = Report("upgrade_check")
+    uc.check_services(report, T33, services, {"ghost": 0})
+    (behind,) = results(report, "services.behind_target", "warn")
+    assert behind["fix"].startswith(
+        "openstack compute service delete u-nova-compute-ghost if ghost is decommissioned, else upgrade"
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "version", "too_old", "behind"),
+    [
+        ("2026.1", 70, "pass", "pass"),  # one release behind: fine
+        ("2026.1", 69, "pass", "warn"),  # a development version before Flamingo
+        ("2026.1", 66, "fail", "pass"),  # too old for Nova: the fail, not a second warning
+        ("2026.2", 70, "fail", "pass"),  # non-SLURP: two behind is already too old
+        ("2026.2", 72, "pass", "pass"),
+        ("2025.1", 66, "pass", "warn"),  # Epoxy (SLURP) accepts Caracal, two releases back
+        ("2025.2", 68, "pass", "pass"),
+    ],
+)
+def test_behind_target_per_release(target, version, too_old, behind):
+    services = uc.merge_services([sql("compute1", version)], [api("compute1")])
+    report = Report("upgrade_check")
+    uc.check_services(report, uc.target_release(target), services, {})
+    assert [r["status"] for r in results(report, "services.too_old")] == [too_old]
+    assert [r["status"] for r in results(report, "services.behind_target")] == [behind]
+
+
+def test_forced_down_compute_is_not_behind():
+    rows = [sql("compute1", 72), sql("old", 68, forced="1")]
+    report = Report("upgrade_check")
+    uc.check_services(report, T33, uc.merge_services(rows, [api("compute1")]), {"old": 0})
+    assert results(report, "services.behind_target")[0]["status"] == "pass"
+
+
+# -- secrets ----------------------------------------------------------------------------------
+
+SECRET_OVERRIDES = [
+    (
+        "nova/nova-compute.conf",
+        "[libvirt]\n"
+        "live_migration_uri = qemu+ssh://nova:pw1@%s/system\n"
+        "num_memory_encrypted_guests = 4\n"
+        "[upgrade_levels]\ncompute = 6.4\n",
+    ),
+    ("nova/compute2/nova-compute.conf", "[libvirt]\nlive_migration_uri = qemu+ssh://:pw2@%s/system\n"),
+    # an indented first line: oslo.config refuses the file (config.parse shows the line)
+    ("nova.conf", " transport_url = rabbit://openstack:S3cret@ctl1:5672//\n"),
+]
+
+
+def assert_masked(text, *visible):
+    for secret in ("pw1", "pw2", "S3cret"):
+        assert secret not in text, "%s leaked" % secret
+    for value in visible:
+        assert value in text, "%s is missing" % value
+
+
+def test_config_check_masks_credentials_everywhere(tmp_path):
+    report = Report("upgrade_check")
+    uc.check_config(report, SECRET_OVERRIDES, T34, "/etc/kolla/config")
+    uc.check_upgrade_levels(report, SECRET_OVERRIDES, T34, "/etc/kolla/config")
+    data = report.as_dict()
+    deprecated = results(report, "config.deprecated", "warn")
+    assert {d["evidence"]["option"] for d in deprecated} == {"live_migration_uri"}
+    assert {d["evidence"]["value"] for d in data["results"] if d["check"] == "config.deprecated"} == {
+        "qemu+ssh://nova:***@%s/system",
+        "qemu+ssh://:***@%s/system",
+    }
+    assert results(report, "config.parse", "fail")
+    visible = (
+        "live_migration_uri",
+        "num_memory_encrypted_guests",
+        "@%s/system",
+        "compute = 6.4",
+        "rabbit://openstack:***@ctl1:5672//",
+    )
+    assert_masked(json.dumps(data), *visible)
+    assert_masked(render_text(data), "live_migration_uri", "num_memory_encrypted_guests")
+    assert_masked(render_junit(data), *visible)
+    paths = write_report(data, str(tmp_path))
+    for path in paths.values():
+        assert_masked(open(path).read(), "live_migration_uri")
+
+
+def test_nova_status_details_are_masked():
+    text = NOVA_STATUS.replace("Details: None  ", "Details: mysql+pymysql://nova:S3cret@db/nova").replace(
+        "Result: Success", "Result: Failure"
+    )
+    report = Report("upgrade_check")
+    uc.check_nova_status(report, 1, text)
+    assert_masked(json.dumps(report.as_dict()), "mysql+pymysql://nova:***@db/nova")
