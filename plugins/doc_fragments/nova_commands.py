@@ -48,6 +48,10 @@ options:
         description:
           - Password of O(nova_commands.database_user) (Kolla's C(database_password) in C(passwords.yml)).
           - Never logged; masked in every message.
+          - Passed to C(mysql) in the C(MYSQL_PWD) environment variable of the exec
+            (C(docker exec -e MYSQL_PWD ...)), never on a command line where C(ps) would show it.
+          - With O(nova_commands.become=true) the command runs as C(sudo -n --preserve-env=MYSQL_PWD),
+            which needs a sudoers rule that allows it (C(ALL) or C(SETENV)).
         type: str
       sandbox_command:
         description: The sandbox cloud's command, for O(nova_commands.mode=sandbox).

@@ -324,7 +324,8 @@ class Commands:
     def sql(self, database, query):
         """A mysql command line with the query in double quotes (queries here have none)."""
         if self.nova is None:
-            prefix = "docker exec mariadb mysql -u root -p %s -e" % database
+            # -it: mysql asks for the password on the terminal (never on the command line)
+            prefix = "docker exec -it mariadb mysql -u root -p %s -e" % database
         else:
             prefix = self.nova.describe(self.nova.argv_sql(database, "")[:-1])
         return '%s "%s"' % (prefix, query)

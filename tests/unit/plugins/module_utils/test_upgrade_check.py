@@ -536,7 +536,7 @@ def test_old_api_row_fix_is_a_soft_delete():
     pin = results(report, "services.minimum_version", "warn")[0]
     assert "nova-osapi_compute minimum service version 70" in pin["message"]
     assert pin["fix"] == (
-        "upgrade nova-osapi_compute on oldctl; if that host is gone: docker exec mariadb mysql -u root -p nova -e "
+        "upgrade nova-osapi_compute on oldctl; if that host is gone: docker exec -it mariadb mysql -u root -p nova -e "
         "\"UPDATE services SET deleted = id, deleted_at = NOW() WHERE uuid = 'u-nova-osapi_compute-oldctl' "
         'AND deleted = 0"'
     )
