@@ -10,11 +10,20 @@ unless ``fix`` is true. ``run_audit`` then
 * otherwise applies each action with ``apply(collector, action)`` and returns what it did.
 
 A second run after a repair finds nothing to do and returns ``changed: false``.
+
+Scope options (``hosts``, ``images``, ``flavors``, ``consumers``, ``ports``, ``projects``, ...)
+go through :func:`check_scope` inside the audit function, before anything is repaired: a
+value that names nothing the cloud knows is an error (:class:`ScopeError`), never an empty
+"pass". Values a module may still accept although it cannot find them (a port or a consumer
+that an earlier repair removed: a well-formed UUID) are returned, and :func:`report_not_found`
+names them in the report.
 """
 
 from __future__ import annotations
 
 import datetime
+import difflib
+import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import (
     PLACEMENT_SOURCES,
@@ -37,6 +46,123 @@ PLACEMENT_SPEC = {
     "placement_database": {"type": "str", "default": "placement"},
     "cell_databases": {"type": "list", "elements": "str", "default": ["nova"]},
 }
+
+
+KNOWN_LISTED = 20  # known names shown in a scope error; ``scope_error.known_count`` says how many
+
+
+def suggest(value, known):
+    """The known value ``value`` most likely is a typo of, or None: same letters in another case
+    or order (``Compute1``, ``VPCU``), then a prefix (``cirros`` for ``cirros-0.6``), then
+    difflib's closest match."""
+    value = str(value)
+    low = value.lower()
+    for k in known:
+        if k.lower() == low:
+            return k
+    for k in known:
+        if sorted(k.lower()) == sorted(low):
+            return k
+    prefixed = [k for k in known if k.lower().startswith(low) or low.startswith(k.lower())]
+    if len(low) >= 3 and len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+class ScopeError(ValueError):
+    """A scope option names something the cloud does not know.
+
+    ``known``: every value the option accepts (close matches are looked up there);
+    ``shown``: what the message lists (default ``known``; e.g. image names, not names and IDs).
+    """
+
+    def __init__(self, option, unknown, known, noun, fix, hints=None, shown=None):
+        self.option = option
+        self.unknown = list(unknown)
+        accepted = sorted({str(k) for k in known})
+        self.known = sorted({str(k) for k in (known if shown is None else shown)})
+        hints = hints or {}
+        named = []
+        for value in self.unknown:
+            hint = hints.get(value)
+            if hint is None:
+                close = suggest(value, accepted)
+                hint = "did you mean %s?" % close if close else None
+            named.append("%s (%s)" % (value, hint) if hint else str(value))
+        listed = ", ".join(str(k) for k in self.known[:KNOWN_LISTED])
+        if len(self.known) > KNOWN_LISTED:
+            listed += ", ... and %d more" % (len(self.known) - KNOWN_LISTED)
+        message = "%s: unknown %s %s; known %s (%d): %s. %s Nothing was changed." % (
+            option,
+            noun,
+            ", ".join(named),
+            noun + ("es" if noun.endswith("s") else "s"),
+            len(self.known),
+            listed or "none",
+            fix,
+        )
+        super().__init__(message)
+
+    def details(self):
+        return {
+            "option": self.option,
+            "unknown": self.unknown,
+            "known": self.known[:KNOWN_LISTED],
+            "known_count": len(self.known),
+        }
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def is_uuid(value):
+    """A UUID in its dashed form (the form Nova, Placement and Neutron return), any case."""
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
+def uuid_scope(values):
+    """``values`` with UUIDs lower-cased (as the APIs return them); other values unchanged."""
+    return [v.lower() if is_uuid(v) else v for v in values or []]
+
+
+def check_scope(option, values, known, noun, fix, accept_missing=None, hints=None, shown=None):
+    """Check the values of scope option ``option`` against ``known`` (what the cloud has).
+
+    Raises :class:`ScopeError` naming the option, the unknown values (with a close match
+    or ``hints[value]``), the known names (the first :data:`KNOWN_LISTED`) and ``fix``
+    (what to do); ``shown`` replaces ``known`` in the message (e.g. names only where IDs are
+    accepted too). A value that is not known but for which ``accept_missing(value)`` is true
+    (e.g. a well-formed UUID of a port an earlier repair deleted, so that a second run stays
+    a no-op) is accepted; those values are returned, in order, for :func:`report_not_found`.
+    Empty ``values`` (the option not given) check nothing.
+    """
+    if not values:
+        return []
+    known = {str(k) for k in known if k is not None and k != ""}
+    unknown = []
+    for value in values:
+        if value not in known and value not in unknown:
+            unknown.append(value)
+    missing = [v for v in unknown if accept_missing is not None and accept_missing(v)]
+    bad = [v for v in unknown if v not in missing]
+    if bad:
+        raise ScopeError(option, bad, known, noun, fix, hints, shown)
+    return missing
+
+
+def report_not_found(report, check, option, missing, noun, why):
+    """A ``warn`` result for accepted scope values that matched nothing (see :func:`check_scope`)."""
+    if not missing:
+        return
+    report.add(
+        check,
+        "warn",
+        "%s: %d %s(s) not found, nothing audited for them: %s"
+        % (option, len(missing), noun, ", ".join(missing)),
+        evidence={"option": option, "not_found": list(missing)},
+        fix=why,
+    )
 
 
 def utcnow():
@@ -97,5 +223,7 @@ def run_audit(module, audit, apply=None, placement=True):
                 **result,
             )
         module.exit_json(**result)
+    except ScopeError as exc:
+        module.fail_json(msg=str(exc), scope_error=exc.details())
     except (AuditError, NovaCommandError, ValueError) as exc:
         module.fail_json(msg=str(exc))

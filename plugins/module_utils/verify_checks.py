@@ -653,19 +653,32 @@ def check_smoke(report, result):
         return
     evidence = dict(result)
     if result.get("error") or result.get("status") != "ACTIVE":
-        report.add(
-            name,
-            "fail",
-            "server %s did not become ACTIVE%s: %s"
-            % (
-                result.get("server_id") or "(not created)",
-                " within %ss" % result.get("timeout") if result.get("timeout") else "",
-                result.get("error") or result.get("fault") or result.get("status"),
-            ),
-            evidence,
+        # the SDK's error says only "transitioned to failure state ERROR"; Nova's fault names the cause
+        causes = [c for c in (result.get("error"), result.get("fault")) if c]
+        cause = "; fault: ".join(causes) or "status %s" % result.get("status")
+        if result.get("deleted") is False:
+            cause += "; the server could not be deleted: %s" % result.get("delete_error")
+        elif result.get("deleted"):
+            cause += "; the server was deleted"
+        if not result.get("server_id"):
+            message = "smoke test could not create a server (flavor %s, image %s): %s" % (
+                result.get("flavor"),
+                result.get("image"),
+                cause,
+            )
+        else:
+            message = "server %s did not become ACTIVE%s: %s" % (
+                result["server_id"],
+                " within %ss" % result["timeout"] if result.get("timeout") is not None else "",
+                cause,
+            )
+        fix = (
             "openstack server show ID (fault); the scheduler and nova-compute logs name the reason "
-            "(NoValidHost: see services.*, placement.*, inventories.*)",
+            "(NoValidHost: see services.*, placement.*, inventories.*)"
         )
+        if result.get("deleted") is False:
+            fix = "openstack server delete %s; then %s" % (result["server_id"], fix)
+        report.add(name, "fail", message, evidence, fix)
     elif result.get("deleted") is False:
         report.add(
             name,

@@ -27,12 +27,17 @@ options:
     type: float
     default: 85.0
   resource_classes:
-    description: Resource classes to report.
+    description:
+      - Resource classes to report.
+      - A class Placement does not know (C(openstack resource class list)) is an error naming it
+        and the known classes.
     type: list
     elements: str
     default: [VCPU, PCPU, MEMORY_MB, DISK_GB]
   flavors:
-    description: Flavor names to size with. Default is every flavor.
+    description:
+      - Flavor names or IDs to size with. Default is every flavor.
+      - A value that names no flavor is an error naming the unknown values and the known flavors.
     type: list
     elements: str
   fix:
@@ -100,13 +105,22 @@ stats:
   description: API requests and SQL queries made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "flavors", "unknown": ["m1.tiyn"], "known": ["m1.tiny"], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import AuditError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
+    check_scope,
     run_audit,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
@@ -114,11 +128,32 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement imp
     capacity_report_of,
 )
 
+DEFAULT_RESOURCE_CLASSES = ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB")
+
 
 def audit(collector, params):
     flavors = collector.flavors()
     if params["flavors"]:
+        check_scope(
+            "flavors",
+            params["flavors"],
+            [f["name"] for f in flavors] + [f["id"] for f in flavors],
+            "flavor",
+            "Give flavor names or IDs as Nova lists them (openstack flavor list --all), or leave "
+            "flavors out to size with every flavor.",
+            shown=[f["name"] or f["id"] for f in flavors],
+        )
         flavors = [f for f in flavors if f["name"] in params["flavors"] or f["id"] in params["flavors"]]
+    extra = [rc for rc in params["resource_classes"] if rc not in DEFAULT_RESOURCE_CLASSES]
+    if extra:  # the defaults always exist; anything else is checked against Placement's list
+        check_scope(
+            "resource_classes",
+            params["resource_classes"],
+            list(DEFAULT_RESOURCE_CLASSES) + resource_class_names(collector),
+            "resource class",
+            "Give resource classes as Placement names them (openstack resource class list), "
+            "or leave resource_classes out for %s." % ", ".join(DEFAULT_RESOURCE_CLASSES),
+        )
     cap = capacity(
         collector.providers(),
         collector.inventories(),
@@ -131,6 +166,13 @@ def audit(collector, params):
     return capacity_report_of(cap, warn_percent=params["warn_percent"]), [], [], {"capacity": cap}
 
 
+def resource_class_names(collector):
+    resp = collector.conn.placement.get("/resource_classes", microversion="1.2")
+    if resp.status_code >= 400:
+        raise AuditError("placement GET /resource_classes: HTTP %s %s" % (resp.status_code, resp.text[:300]))
+    return [rc["name"] for rc in resp.json().get("resource_classes") or []]
+
+
 class CapacityReport(OpenStackModule):
     argument_spec = dict(
         COMMON_SPEC,
@@ -138,7 +180,7 @@ class CapacityReport(OpenStackModule):
         resource_classes={
             "type": "list",
             "elements": "str",
-            "default": ["VCPU", "PCPU", "MEMORY_MB", "DISK_GB"],
+            "default": list(DEFAULT_RESOURCE_CLASSES),
         },
         flavors={"type": "list", "elements": "str"},
         **PLACEMENT_SPEC,

@@ -35,7 +35,13 @@ options:
     type: int
     default: 3600
   hosts:
-    description: Limit the audit and the repair to services on these hosts.
+    description:
+      - Limit the audit and the repair to services on these hosts (names as in
+        C(openstack compute service list)).
+      - A name that no service has is an error, before anything is deleted, naming the unknown
+        hosts and the known ones. With O(nova_commands), a host that has only deleted service rows
+        (an earlier run deleted its services) is accepted and reported as C(services.scope) C(warn),
+        so that a second run with the same O(hosts) stays a no-op.
     type: list
     elements: str
 extends_documentation_fragment:
@@ -103,6 +109,13 @@ stats:
   description: API requests and SQL queries this run made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "hosts", "unknown": ["cmp-gen1"], "known": ["cmp-gen-1"], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
@@ -114,6 +127,8 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute impor
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
+    check_scope,
+    report_not_found,
     run_audit,
     utcnow,
 )
@@ -122,7 +137,18 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import
 def audit(collector, params):
     versions = collector.service_versions()
     services = collector.services()
+    gone = []
     if params["hosts"]:
+        gone = check_scope(
+            "hosts",
+            params["hosts"],
+            {s["host"] for s in services},
+            "host",
+            "Give hosts as Nova names them (openstack compute service list), or leave hosts out to "
+            "audit every host. A host whose services an earlier run deleted has none left: drop it "
+            "from hosts (with nova_commands the audit finds Nova's deleted rows and says so instead).",
+            accept_missing=deleted_service_hosts(collector),
+        )
         services = [s for s in services if s["host"] in params["hosts"]]
     # usages are only needed for the compute nodes of down services (the delete candidates)
     down_hosts = {s["host"] for s in services if s["state"] == "down"}
@@ -138,12 +164,40 @@ def audit(collector, params):
         stale_after=params["stale_after"],
     )
     report, planned, proposed = service_report(analysis, fix=params["fix"], versions_known=bool(versions))
+    report_not_found(
+        report,
+        "services.scope",
+        "hosts",
+        gone,
+        "host",
+        "Nova has only deleted service rows for these hosts (an earlier run, or someone, deleted "
+        "their services): nothing is left to audit; drop them from hosts.",
+    )
     return (
         report,
         planned,
         proposed,
         {"services": analysis["services"], "minimum_versions": analysis["minimum_versions"]},
     )
+
+
+def deleted_service_hosts(collector):
+    """``accept_missing`` for ``hosts``: a host that only has deleted rows in the cell databases
+    (its services were deleted, e.g. by an earlier fix run) is known to Nova, not a typo.
+    Needs nova_commands (SQL); read only when a host is not found among the services."""
+
+    def accept(host):
+        if collector.nova is None:
+            return False
+        if "deleted_hosts" not in cache:
+            cache["deleted_hosts"] = set()
+            for database in collector.cell_databases:
+                rows = collector._sql(database, "SELECT DISTINCT host FROM services WHERE deleted != 0")
+                cache["deleted_hosts"].update(r.get("host") for r in rows)
+        return host in cache["deleted_hosts"]
+
+    cache = {}
+    return accept
 
 
 def apply(collector, action):

@@ -37,6 +37,7 @@ options:
   checks:
     description:
       - Check groups to run. V(smoke) runs only when O(smoke_test) is given.
+      - An unknown group name is an error (Ansible's argument check), before any check runs.
     type: list
     elements: str
     choices: [services, versions, cells, placement, inventories, console, smoke]
@@ -84,6 +85,8 @@ options:
     description:
       - Name or ID of the server whose console is requested. Defaults to the smoke test's server, else
         the first ACTIVE server of any project; without one the check is skipped.
+      - A name or ID that matches no server (any project), or a name several servers share, is an
+        error raised before any check runs or the smoke test boots anything.
     type: str
   console_timeout:
     description: Seconds to wait for the console proxy to answer.
@@ -106,7 +109,11 @@ options:
         description: Network name or ID. Without it the server is booted with C(networks=none).
         type: str
       timeout:
-        description: Seconds allowed for the server to become ACTIVE (and again to be deleted).
+        description:
+          - Seconds allowed for the server to become ACTIVE, and again (at least 60) for it to be
+            deleted.
+          - The server is deleted whatever happened (ERROR, timeout, console failure); RV(report)
+            says whether the deletion completed.
         type: int
         default: 300
       name:
@@ -208,6 +215,13 @@ elapsed:
   returned: always
   type: float
   sample: 1.8
+scope_error:
+  description:
+    - When O(console_server) matches no server, the task fails before any check runs and this says
+      which (C(option), C(unknown), C(known) server names (the first 20), C(known_count)).
+  returned: on that failure
+  type: dict
+  sample: {"option": "console_server", "unknown": ["web-01"], "known": ["web-1"], "known_count": 1}
 """
 
 import time
@@ -216,6 +230,7 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_services, verify_checks
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import ScopeError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
     NOVA_COMMANDS_SPEC,
     NovaCommandError,
@@ -223,6 +238,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
+SMOKE_DELETE_WAIT = 60  # seconds the smoke test waits at least for its server to be deleted
 CHECK_GROUPS = ["services", "versions", "cells", "placement", "inventories", "console", "smoke"]
 
 
@@ -305,14 +321,33 @@ class ComputeVerifyModule(OpenStackModule):
         return expected
 
     # -- console ---------------------------------------------------------------------------
-    def _pick_console_server(self, smoke_server):
-        if self.params["console_server"]:
-            server = self.conn.compute.find_server(
-                self.params["console_server"], ignore_missing=True, all_projects=True
+    def _find_console_server(self):
+        """The server O(console_server) names; a name or ID that matches no server (or several)
+        is an error, raised before the smoke test boots anything."""
+        wanted = self.params["console_server"]
+        try:
+            server = self.conn.compute.find_server(wanted, ignore_missing=True, all_projects=True)
+        except self.sdk.exceptions.DuplicateResource:
+            self.fail_json(
+                msg="console_server: %s names more than one server (any project); give the server's ID "
+                "(openstack server list --all-projects --name %s). Nothing was changed." % (wanted, wanted),
             )
-            if server is None:
-                return None, "server %s not found" % self.params["console_server"]
-            return server, None
+        if server is not None:
+            return server
+        names = {s.name for s in self.conn.compute.servers(all_projects=True, details=False) if s.name}
+        exc = ScopeError(
+            "console_server",
+            [wanted],
+            names,
+            "server",
+            "Give the name or ID of an existing server (openstack server list --all-projects), or leave "
+            "console_server out to use the smoke test's server or the first ACTIVE one.",
+        )
+        self.fail_json(msg=str(exc), scope_error=exc.details())
+
+    def _pick_console_server(self, smoke_server):
+        if self.console_server is not None:
+            return self.console_server, None
         if smoke_server is not None:
             return smoke_server, None
         for server in self.conn.compute.servers(all_projects=True, status="ACTIVE", limit=1):
@@ -401,7 +436,11 @@ class ComputeVerifyModule(OpenStackModule):
             if server is not None:
                 try:
                     self.conn.compute.delete_server(server.id, ignore_missing=True)
-                    self.conn.compute.wait_for_delete(server, interval=1, wait=spec["timeout"])
+                    # a short boot budget must not cut the cleanup short: a server deleted
+                    # while it builds takes a few seconds to go
+                    self.conn.compute.wait_for_delete(
+                        server, interval=1, wait=max(spec["timeout"], SMOKE_DELETE_WAIT)
+                    )
                     result["deleted"] = True
                 except self.sdk.exceptions.SDKException as exc:
                     result["deleted"] = False
@@ -416,6 +455,9 @@ class ComputeVerifyModule(OpenStackModule):
         self._count_requests()
         checks = set(self.params["checks"])
         down_time = self.params["service_down_time"]
+        self.console_server = None
+        if "console" in checks and self.params["console_type"] != "none" and self.params["console_server"]:
+            self.console_server = self._find_console_server()
         commands = nova_commands_from_params(self.params["nova_commands"], self._run_command)
         report = Report("verify")
 

@@ -41,7 +41,10 @@ options:
     type: dict
     default: {hw_scsi_model: virtio-scsi, hw_disk_bus: scsi}
   images:
-    description: Limit the audit and the repair to these image names or IDs.
+    description:
+      - Limit the audit and the repair to these image names or IDs.
+      - A value that names no image is an error, before anything is changed, naming the unknown
+        values and the known image names and IDs.
     type: list
     elements: str
 extends_documentation_fragment:
@@ -106,11 +109,22 @@ stats:
   description: API requests made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "images", "unknown": ["cirros-0.7"], "known": ["cirros-0.6"], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import COMMON_SPEC, run_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+    COMMON_SPEC,
+    check_scope,
+    run_audit,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
     RECOMMENDED_PROPERTIES,
     audit_images,
@@ -121,6 +135,15 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources imp
 def audit(collector, params):
     images = collector.images()
     if params["images"]:
+        check_scope(
+            "images",
+            params["images"],
+            [i["id"] for i in images] + [i["name"] for i in images],
+            "image",
+            "Give image names or IDs as Glance lists them (openstack image list), or leave images out "
+            "to audit every image.",
+            shown=[i["name"] or i["id"] for i in images],
+        )
         images = [i for i in images if i["id"] in params["images"] or i["name"] in params["images"]]
     found = audit_images(
         images,

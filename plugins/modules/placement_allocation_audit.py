@@ -35,6 +35,10 @@ options:
   consumers:
     description:
       - Limit the audit and the repair to these consumer UUIDs (for example to repair one known case).
+      - A value that is not a UUID is an error, before anything is changed, naming it and known
+        consumers. A UUID that no allocation, server or migration has is accepted (an earlier
+        repair removes the allocations it names, and a second run must stay a no-op) and
+        reported as C(allocations.scope) C(warn).
     type: list
     elements: str
   cross_check:
@@ -125,6 +129,13 @@ stats:
   returned: always
   type: dict
   sample: {"api_requests": 9, "sql_queries": 0, "placement_source": "api", "page_size": 1000}
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "consumers", "unknown": ["9c1e"], "known": ["9c1e4c2a-..."], "known_count": 1}
 """
 
 import re
@@ -135,7 +146,11 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect impor
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
+    check_scope,
+    is_uuid,
+    report_not_found,
     run_audit,
+    uuid_scope,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
     allocation_report,
@@ -152,14 +167,39 @@ def parse_placement_audit(text):
 
 
 def audit(collector, params):
+    allocations = collector.allocations()
     found = find_orphaned_allocations(
-        collector.providers(), collector.allocations(), collector.servers(), collector.migrations()
+        collector.providers(), allocations, collector.servers(), collector.migrations()
     )
+    missing = []
     if params["consumers"]:
-        wanted = set(params["consumers"])
+        wanted = uuid_scope(params["consumers"])
+        known = {c for consumers in allocations.values() for c in consumers}
+        known.update(s["id"] for s in collector.servers())
+        known.update(m["uuid"] for m in collector.migrations() if m.get("uuid"))
+        missing = check_scope(
+            "consumers",
+            wanted,
+            known,
+            "consumer",
+            "Give consumer UUIDs (a server ID, a migration UUID, or a consumer of "
+            "openstack resource provider show --allocations PROVIDER), or leave consumers out to audit "
+            "every allocation.",
+            accept_missing=is_uuid,
+        )
+        wanted = set(wanted)
         for key in ("orphaned", "misplaced", "migration"):
             found[key] = [a for a in found[key] if a["consumer"] in wanted]
     report, planned, proposed = allocation_report(found, fix=params["fix"])
+    report_not_found(
+        report,
+        "allocations.scope",
+        "consumers",
+        missing,
+        "consumer",
+        "No allocation, server or migration has these UUIDs: an earlier repair removed their "
+        "allocations (nothing left to do), or the UUID is not the consumer you meant.",
+    )
     extra = {
         "orphaned": found["orphaned"],
         "misplaced": found["misplaced"],

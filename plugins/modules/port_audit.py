@@ -24,7 +24,11 @@ options:
     type: bool
     default: false
   ports:
-    description: Limit the audit and the repair to these port IDs.
+    description:
+      - Limit the audit and the repair to these port IDs.
+      - A value that is not a UUID (a port name, a typo) is an error, before anything is deleted,
+        naming it and known port IDs. A UUID that no port has is accepted (an earlier repair
+        deleted it, and a second run must stay a no-op) and reported as C(ports.scope) C(warn).
     type: list
     elements: str
 extends_documentation_fragment:
@@ -77,11 +81,25 @@ stats:
   description: API requests made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "ports", "unknown": ["my-port"], "known": ["5b1f0d2e-..."], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import COMMON_SPEC, run_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+    COMMON_SPEC,
+    check_scope,
+    is_uuid,
+    report_not_found,
+    run_audit,
+    uuid_scope,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
     find_orphaned_ports,
     port_report,
@@ -90,10 +108,35 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources imp
 
 def audit(collector, params):
     ports = collector.ports()
+    missing = []
     if params["ports"]:
-        ports = [p for p in ports if p["id"] in params["ports"]]
+        wanted = uuid_scope(params["ports"])
+        names = {}
+        for p in ports:
+            if p.get("name"):
+                names.setdefault(p["name"], []).append(p["id"])
+        missing = check_scope(
+            "ports",
+            wanted,
+            [p["id"] for p in ports],
+            "port",
+            "Give port IDs (openstack port list --device-owner compute:nova), or leave ports out to "
+            "audit every port.",
+            accept_missing=is_uuid,
+            hints={n: "the name of port %s: give its ID" % ", ".join(ids) for n, ids in names.items()},
+        )
+        ports = [p for p in ports if p["id"] in wanted]
     found = find_orphaned_ports(ports, collector.servers())
     report, planned, proposed = port_report(found, fix=params["fix"])
+    report_not_found(
+        report,
+        "ports.scope",
+        "ports",
+        missing,
+        "port",
+        "Neutron has no port with these IDs: an earlier repair deleted them (nothing left to do), "
+        "or the ID is not the port you meant.",
+    )
     return report, planned, proposed, {"orphaned": found["orphaned"]}
 
 

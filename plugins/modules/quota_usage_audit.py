@@ -21,7 +21,11 @@ author:
   - kolla_ops.nova developers (@kolla-ops)
 options:
   projects:
-    description: Project IDs to check. Default is every project that owns a server.
+    description:
+      - Project IDs to check. Default is every project that owns a server.
+      - An ID that is neither a Keystone project nor the project of a server is an error naming it
+        (a project name is pointed to its ID) and the known project IDs; Nova would otherwise answer
+        with default limits and zero usage, which looks like a pass.
     type: list
     elements: str
   fix:
@@ -81,6 +85,13 @@ stats:
   description: API requests and SQL queries made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "projects", "unknown": ["demo"], "known": ["8a1f..."], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
@@ -88,6 +99,7 @@ from ansible_collections.openstack.cloud.plugins.module_utils.openstack import O
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
+    check_scope,
     run_audit,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
@@ -97,9 +109,22 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement imp
 
 
 def audit(collector, params):
-    projects = params["projects"] or sorted(
-        {s["project_id"] for s in collector.servers() if s.get("project_id")}
-    )
+    owners = {s["project_id"] for s in collector.servers() if s.get("project_id")}
+    if params["projects"]:
+        keystone = [(p.id, p.name) for p in collector.conn.identity.projects()]
+        by_name = {}
+        for pid, name in keystone:
+            by_name.setdefault(name, []).append(pid)
+        check_scope(
+            "projects",
+            params["projects"],
+            {pid for pid, _name in keystone} | owners,
+            "project ID",
+            "Give project IDs (openstack project list), or leave projects out to audit every project "
+            "that owns a server.",
+            hints={n: "the name of project %s: give its ID" % ", ".join(ids) for n, ids in by_name.items()},
+        )
+    projects = params["projects"] or sorted(owners)
     nova = {pid: collector.quota_usage(pid) for pid in projects}
     placement = collector.project_usages(projects)
     rows = compare_quota_usage(nova, placement)

@@ -25,7 +25,9 @@ options:
     type: int
     default: 3600
   statuses:
-    description: Server statuses to report.
+    description:
+      - Server statuses to report (case does not matter).
+      - A status the compute API never shows is an error naming it and the known statuses.
     type: list
     elements: str
     default: [ERROR, BUILD, MIGRATING, RESIZE, VERIFY_RESIZE, REBUILD, REBOOT, HARD_REBOOT]
@@ -88,6 +90,13 @@ stats:
   description: API requests made.
   returned: always
   type: dict
+scope_error:
+  description:
+    - When a scope option names something the cloud does not know, the task fails and this says
+      which (C(option), C(unknown), C(known) (the first 20), C(known_count)); nothing was changed.
+  returned: on that failure
+  type: dict
+  sample: {"option": "statuses", "unknown": ["BUILDING"], "known": ["BUILD"], "known_count": 1}
 """
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
@@ -99,17 +108,51 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute impor
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
+    check_scope,
     run_audit,
     utcnow,
 )
 
+# every status the compute API shows (nova/api/openstack/common.py _STATE_MAP, plus UNKNOWN)
+SERVER_STATUSES = (
+    "ACTIVE",
+    "BUILD",
+    "DELETED",
+    "ERROR",
+    "HARD_REBOOT",
+    "MIGRATING",
+    "PASSWORD",
+    "PAUSED",
+    "REBOOT",
+    "REBUILD",
+    "RESCUE",
+    "RESIZE",
+    "REVERT_RESIZE",
+    "SHELVED",
+    "SHELVED_OFFLOADED",
+    "SHUTOFF",
+    "SOFT_DELETED",
+    "SUSPENDED",
+    "UNKNOWN",
+    "VERIFY_RESIZE",
+)
+
 
 def audit(collector, params):
+    statuses = [s.upper() for s in params["statuses"]]
+    check_scope(
+        "statuses",
+        statuses,
+        SERVER_STATUSES,
+        "server status",
+        "Give statuses as the compute API shows them (case does not matter), or leave statuses out "
+        "for %s." % ", ".join(STUCK_STATUSES),
+    )
     stuck = find_stuck_servers(
         collector.servers(),
         utcnow(),
         older_than=params["older_than"],
-        statuses=tuple(s.upper() for s in params["statuses"]),
+        statuses=tuple(statuses),
     )
     for item in stuck[: params["max_actions"]]:
         try:

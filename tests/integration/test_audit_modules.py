@@ -164,10 +164,15 @@ def test_orphaned_allocation_found_fixed_only_when_asked(sandbox, admin_conn, cl
         orphans = [o for o in result["orphaned"] if o["consumer"] == consumer]
         assert orphans and orphans[0]["provider"] == "compute1"
         assert orphans[0]["resources"] == {"VCPU": 1, "MEMORY_MB": 64}
-        # nova-manage names the same consumer; other tests' migrations may change the rest
-        # between the two reads, so full agreement is only required when nothing moves
+        # nova-manage names the same consumers. Both count a consumer that is no server and no
+        # migration in progress (orphaned) and a server's allocation on a node it is not on
+        # (misplaced); they could only differ while something moves between the two reads (a
+        # boot before the instance has its host, a migration), and the tests run one at a time.
         assert consumer in result["nova_manage_consumers"]
-        assert statuses(result)["allocations.nova_manage"] in ("pass", "warn")
+        (check,) = [r for r in result["report"]["results"] if r["check"] == "allocations.nova_manage"]
+        assert check["status"] == "pass", check
+        ours = {o["consumer"] for o in result["orphaned"] + result["misplaced"]}
+        assert sorted(ours) == result["nova_manage_consumers"]
         assert result["changed"] is False and result["actions"] == []
         assert allocations_of(admin_conn, consumer)
 
@@ -187,6 +192,8 @@ def test_orphaned_allocation_found_fixed_only_when_asked(sandbox, admin_conn, cl
     result = run_module(sandbox, "placement_allocation_audit", scoped)
     assert result["changed"] is False and result["actions"] == []
     assert statuses(result)["allocations.orphaned"] == "pass"
+    # the consumer is gone everywhere now: named as not found, not an error (a rerun is a no-op)
+    assert statuses(result)["allocations.scope"] == "warn"
 
 
 def test_migration_allocation_survives_fix(sandbox, admin_conn, boot_server):
@@ -224,23 +231,33 @@ def test_migration_allocation_survives_fix(sandbox, admin_conn, boot_server):
 # ------------------------------------------------------------------------------------------
 # services
 # ------------------------------------------------------------------------------------------
-def test_stale_old_service_found_and_deleted_only_when_asked(sandbox, admin_conn, cleanup):
+def newest_compute_version(sandbox):
     rows = sql(
         sandbox,
         "nova",
         "SELECT MAX(version) AS v FROM services WHERE deleted = 0 AND `binary` = 'nova-compute'",
     )
-    newest = int(rows.splitlines()[1])
-    host = "ghost-%s" % uuid.uuid4().hex[:8]
+    return int(rows.splitlines()[1])
+
+
+def ghost_service(sandbox, cleanup, host, version):
+    """A nova-compute service row of a host that has been dead for two hours (deletable)."""
     svc_uuid = str(uuid.uuid4())
     insert = (
         "INSERT INTO services (created_at, updated_at, last_seen_up, host, `binary`, topic, report_count, "  # noqa: S608
         "disabled, deleted, version, uuid, forced_down) VALUES (UTC_TIMESTAMP() - INTERVAL 2 HOUR, "
         "UTC_TIMESTAMP() - INTERVAL 2 HOUR, UTC_TIMESTAMP() - INTERVAL 2 HOUR, '%s', 'nova-compute', 'compute', "
-        "0, 0, 0, %d, '%s', 0)" % (host, newest - 1, svc_uuid)
+        "0, 0, 0, %d, '%s', 0)" % (host, version, svc_uuid)
     )
     sql(sandbox, "nova", insert)
     cleanup.add(sql, sandbox, "nova", "UPDATE services SET deleted = id WHERE uuid = '%s'" % svc_uuid)  # noqa: S608
+    return svc_uuid
+
+
+def test_stale_old_service_found_and_deleted_only_when_asked(sandbox, admin_conn, cleanup):
+    newest = newest_compute_version(sandbox)
+    host = "ghost-%s" % uuid.uuid4().hex[:8]
+    svc_uuid = ghost_service(sandbox, cleanup, host, newest - 1)
     args = {"hosts": [host], "nova_commands": nova_commands(sandbox)}
 
     result = run_module(sandbox, "compute_service_audit", args)
@@ -261,8 +278,31 @@ def test_stale_old_service_found_and_deleted_only_when_asked(sandbox, admin_conn
     assert result["changed"] is True
     assert [s for s in admin_conn.compute.services() if s.host == host] == []
 
+    # idempotent: Nova keeps the deleted row, so the host is gone, not unknown
     result = run_module(sandbox, "compute_service_audit", args)
     assert result["changed"] is False and result["services"] == []
+    (scope,) = [r for r in result["report"]["results"] if r["check"] == "services.scope"]
+    assert scope["status"] == "warn" and scope["evidence"]["not_found"] == [host]
+
+
+def test_misspelt_host_is_an_error_and_nothing_is_deleted(sandbox, admin_conn, cleanup):
+    """hosts: [<deletable ghost>, <typo>] with fix: true fails naming the typo, the close
+    match and the known hosts; the deletable service is still there afterwards."""
+    host = "ghost-%s" % uuid.uuid4().hex[:8]
+    typo = host.replace("ghost-", "gohst-")
+    svc_uuid = ghost_service(sandbox, cleanup, host, newest_compute_version(sandbox))
+    args = {"hosts": [host, typo], "fix": True, "nova_commands": nova_commands(sandbox)}
+
+    result = run_module(sandbox, "compute_service_audit", args, expect_failure=True)
+    msg = result["msg"]
+    assert msg.startswith("hosts: unknown host %s (did you mean %s?); known hosts (" % (typo, host)), msg
+    assert "compute1" in msg and "openstack compute service list" in msg and "Nothing was changed." in msg
+    assert result["scope_error"]["unknown"] == [typo] and host in result["scope_error"]["known"]
+    assert admin_conn.compute.find_service(svc_uuid, ignore_missing=True) is not None
+    # without the typo, the same run plans to delete it: the error above is what stopped it
+    args["hosts"] = [host]
+    result = run_module(sandbox, "compute_service_audit", args, check=True)
+    assert [a["id"] for a in result["actions"]] == [svc_uuid]
 
 
 def test_service_blockers_are_named_and_respected(sandbox, admin_conn, boot_server):
@@ -339,6 +379,7 @@ def test_orphaned_port_found_and_deleted_only_when_asked(sandbox, admin_conn, pr
 
     result = run_module(sandbox, "port_audit", args)
     assert result["changed"] is False and result["orphaned"] == []
+    assert statuses(result)["ports.scope"] == "warn"  # the deleted port: not found, no error
     admin_conn.network.delete_port(owned, ignore_missing=True)
 
 

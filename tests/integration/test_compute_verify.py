@@ -41,7 +41,7 @@ def _env(sandbox):
 def verify(sandbox):
     """verify(check_mode=False, **module_args) -> module result dict."""
 
-    def run(check_mode=False, **args):
+    def run(check_mode=False, expect_failure=False, **args):
         params = {
             "cloud": "sandbox",
             "service_down_time": DOWN_TIME,
@@ -70,6 +70,9 @@ def verify(sandbox):
         out = res.stdout
         assert "=>" in out, "ansible failed (rc %s):\n%s\n%s" % (res.returncode, out, res.stderr)
         data = json.loads(out[out.index("=>") + 2 :])
+        if expect_failure:
+            assert res.returncode != 0 and "FAILED!" in out, out
+            return data
         assert res.returncode == 0, "module failed: %s" % data.get("msg", data)
         assert data["changed"] is False
         return data
@@ -133,6 +136,81 @@ def test_smoke_test_leaves_no_server(verify, admin_conn, healthy):
     data = verify(checks=["smoke"], smoke_test={"flavor": "m1.tiny", "image": "cirros-fake", "name": name})
     assert result(data, "smoke.boot")["status"] == "pass"
     assert list(admin_conn.compute.servers(all_projects=True, name=name)) == []
+
+
+def smoke_servers(conn, prefix):
+    return sorted(s.id for s in conn.compute.servers(all_projects=True) if (s.name or "").startswith(prefix))
+
+
+def test_failed_smoke_test_names_the_cause_and_leaves_no_server(verify, admin_conn, cleanup):
+    """A flavor no host can hold (more RAM than any compute has): the scheduler finds no
+    valid host, the server goes to ERROR; the smoke check fails naming Nova's fault, and
+    the server is deleted all the same."""
+    prefix = "kolla-ops-verify-smoke"
+    before = smoke_servers(admin_conn, prefix)
+    # more RAM than any compute node has (the fake computes: 800000 MB), within the quota
+    most = max(
+        inv.total
+        for rp in admin_conn.placement.resource_providers()
+        for inv in admin_conn.placement.resource_provider_inventories(rp)
+        if inv.resource_class == "MEMORY_MB"
+    )
+    flavor = admin_conn.compute.create_flavor(
+        name="it-verify-huge-%s" % uuid.uuid4().hex[:6], vcpus=1, ram=most + 1024, disk=1
+    )
+    cleanup.add(admin_conn.compute.delete_flavor, flavor, ignore_missing=True)
+    name = "%s-fail-%s" % (prefix, uuid.uuid4().hex[:6])
+    data = verify(
+        checks=["smoke"],
+        smoke_test={"flavor": flavor.name, "image": "cirros-fake", "name": name, "timeout": 60},
+    )
+    r = result(data, "smoke.boot")
+    assert r["status"] == "fail" and data["failed_checks"] == ["smoke.boot"]
+    server_id = r["evidence"]["server_id"]
+    assert server_id and r["message"].startswith("server %s did not become ACTIVE within 60s: " % server_id)
+    assert "No valid host was found" in r["message"]
+    assert r["message"].endswith("; the server was deleted")
+    assert r["evidence"]["status"] == "ERROR" and r["evidence"]["deleted"] is True
+    assert admin_conn.compute.find_server(server_id, ignore_missing=True, all_projects=True) is None
+    assert smoke_servers(admin_conn, prefix) == before
+
+
+def test_timed_out_smoke_test_deletes_the_building_server(verify, admin_conn):
+    """timeout 0: the wait gives up at once, while the server still builds; the server is
+    deleted all the same, and the deletion is waited for on its own budget."""
+    prefix = "kolla-ops-verify-smoke"
+    before = smoke_servers(admin_conn, prefix)
+    name = "%s-timeout-%s" % (prefix, uuid.uuid4().hex[:6])
+    data = verify(
+        checks=["smoke"], smoke_test={"flavor": "m1.tiny", "image": "cirros-fake", "name": name, "timeout": 0}
+    )
+    r = result(data, "smoke.boot")
+    server_id = r["evidence"]["server_id"]
+    assert r["status"] == "fail"
+    assert r["message"] == (
+        "server %s did not become ACTIVE within 0s: Timeout waiting for Server:%s to transition to ACTIVE; "
+        "the server was deleted" % (server_id, server_id)
+    )
+    assert admin_conn.compute.find_server(server_id, ignore_missing=True, all_projects=True) is None
+    assert smoke_servers(admin_conn, prefix) == before
+
+
+def test_unknown_console_server_fails_before_the_smoke_test(verify, admin_conn):
+    name = "it-verify-smoke-%s" % uuid.uuid4().hex[:6]
+    data = verify(
+        expect_failure=True,
+        checks=["console", "smoke"],
+        console_server="no-such-server-%s" % uuid.uuid4().hex[:6],
+        smoke_test={"flavor": "m1.tiny", "image": "cirros-fake", "name": name},
+    )
+    assert data["msg"].startswith("console_server: unknown server no-such-server-"), data["msg"]
+    assert "known servers (" in data["msg"] and "openstack server list --all-projects" in data["msg"]
+    assert data["scope_error"]["option"] == "console_server"
+    # nothing was booted: the smoke test never ran
+    assert list(admin_conn.compute.servers(all_projects=True, name=name)) == []
+    # a misspelt check group is Ansible's argument error, naming the value and the choices
+    data = verify(expect_failure=True, checks=["smoke", "consle"])
+    assert "consle" in data["msg"] and "console" in data["msg"]
 
 
 def test_check_mode_skips_the_smoke_test(verify, admin_conn):
