@@ -296,6 +296,49 @@ def merge_profile(profile, overrides):
     return result
 
 
+class UnknownProfileError(ValueError):
+    """A host names a profile that is not in ``nova_config_compute_profiles``."""
+
+
+def effective_profile(profiles, name, overrides=None):
+    """The profile a host follows, resolved exactly as the renderer does.
+
+    ``name`` is the host's profile choice, already defaulted the way every
+    consumer does it in Jinja: ``nova_config_profile`` when the host sets it
+    (null or empty: Kolla's defaults, no profile), else ``nova_config_default_profile``.
+    Returns ``{}`` for no profile, else the profile with the host's
+    ``nova_config_profile_overrides`` merged in (nested mappings one level deep)
+    and the short alias ``nested`` copied to ``nested_virtualization``.
+    Raises :class:`UnknownProfileError` for a name that is not a profile.
+    """
+    if name in (None, ""):
+        return {}
+    profiles = profiles or {}
+    if not isinstance(profiles, dict):
+        raise UnknownProfileError("nova_config_compute_profiles must be a mapping of profile names")
+    if name not in profiles:
+        close = difflib.get_close_matches(str(name), [str(p) for p in profiles], n=1)
+        raise UnknownProfileError(
+            "nova_config_profile %r is not in nova_config_compute_profiles%s: define it or use one of: %s"
+            % (
+                name,
+                " (did you mean %r?)" % close[0] if close else "",
+                ", ".join(sorted(str(p) for p in profiles)) or "(none defined)",
+            )
+        )
+    profile = profiles[name]
+    if not isinstance(profile, dict):
+        raise UnknownProfileError("profile %r must be a mapping of fields, got %r" % (name, profile))
+    if overrides is not None and not isinstance(overrides, dict):
+        raise UnknownProfileError(
+            "nova_config_profile_overrides must be a mapping of profile fields, got %r" % (overrides,)
+        )
+    profile = merge_profile(profile, overrides)
+    if "nested" in profile and "nested_virtualization" not in profile:
+        profile["nested_virtualization"] = profile["nested"]  # short alias
+    return profile
+
+
 class HostResult:
     def __init__(self, host, profile):
         self.host = host
@@ -365,11 +408,14 @@ def _resolve_host(plan, host, info, profiles):
             code="unknown_profile",
         )
         return result
-    profile = profiles[name]
-    if not isinstance(profile, dict):
-        ctx.error(None, profile, "a profile must be a mapping of fields")
+    if not isinstance(profiles[name], dict):
+        ctx.error(None, profiles[name], "a profile must be a mapping of fields")
         return result
-    profile = merge_profile(profile, info.get("overrides"))
+    overrides = info.get("overrides")
+    if overrides is not None and not isinstance(overrides, dict):
+        ctx.error("nova_config_profile_overrides", overrides, "must be a mapping of profile fields")
+        return result
+    profile = effective_profile(profiles, name, overrides)
     _unknown_keys(ctx, "", profile, PROFILE_FIELDS)
 
     for field, (section, option, kind) in SCALAR_FIELDS.items():
@@ -381,8 +427,6 @@ def _resolve_host(plan, host, info, profiles):
     _nested(ctx, result, profile, "live_migration", LIVE_MIGRATION_FIELDS)
     _nested(ctx, result, profile, "numa", NUMA_FIELDS)
     _hugepages(ctx, result, profile.get("hugepages"), info)
-    if "nested" in profile and "nested_virtualization" not in profile:
-        profile["nested_virtualization"] = profile["nested"]  # short alias
     for field, kind in HOST_PREP_FIELDS.items():
         value = _coerce(ctx, field, profile.get(field), kind)
         if value is not None:

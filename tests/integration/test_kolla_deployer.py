@@ -35,16 +35,29 @@ def kolla_env(tmp_path):
     shim_dir = tmp_path / "shim"
     shim_dir.mkdir()
     record = tmp_path / "argv.json"
+    fail_once = tmp_path / "fail-once"  # present: the shim fails (kolla-ansible's playbook failed), once
     shim = shim_dir / "ansible-playbook"
     shim.write_text(
-        "#!%s\nimport json, sys\njson.dump(sys.argv[1:], open(%r, 'w'))\n" % (sys.executable, str(record))
+        "#!%s\nimport json, os, sys\n"
+        "if os.path.exists(%r):\n"
+        "    os.unlink(%r)\n"
+        "    sys.exit('PLAY RECAP: compute2 failed=1 (shim)')\n"
+        "json.dump(sys.argv[1:], open(%r, 'w'))\n"
+        % (sys.executable, str(fail_once), str(fail_once), str(record))
     )
     shim.chmod(0o755)
     env = dict(os.environ)
     env["PATH"] = "%s:%s" % (shim_dir, env.get("PATH", ""))
     env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
     env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / ".collections")
-    return {"config": config, "inventory": inventory, "record": record, "env": env}
+    return {
+        "config": config,
+        "inventory": inventory,
+        "record": record,
+        "fail_once": fail_once,
+        "pending": config / "kolla_ops_nova-pending-deploy.json",
+        "env": env,
+    }
 
 
 def _run(kolla_env, **extra):
@@ -87,7 +100,9 @@ def test_reconfigure_with_nova_tags(kolla_env):
     assert "kolla_action=reconfigure" in extra
     assert "CONFIG_DIR=%s" % config in extra
     assert argv[-1].endswith("share/kolla-ansible/ansible/site.yml")
-    assert "changed=1" in proc.stdout
+    # kolla-ansible ran (and the pending deploy record was written before it, removed after it)
+    assert "changed=3" in proc.stdout
+    assert not kolla_env["pending"].exists()
 
 
 def test_deploy_subcommand_and_limit(kolla_env):
@@ -109,6 +124,33 @@ def test_nothing_changed_runs_nothing(kolla_env):
     assert not kolla_env["record"].exists()
     assert "changed=0" in proc.stdout
     assert "nothing changed, nothing to deploy" in proc.stdout
+
+
+def test_failed_deploy_is_retried_by_the_next_run(kolla_env):
+    """kolla-ansible fails once: the change stays pending, the next run (nothing changed) deploys it."""
+    changed = "nova/compute2/nova-compute.conf"
+    kolla_env["fail_once"].touch()
+    first = _run(kolla_env, kolla_deploy_changed_files=[changed])
+    assert first.returncode != 0, first.stdout
+    assert not kolla_env["record"].exists()
+    pending = json.loads(kolla_env["pending"].read_text())
+    assert pending["files"] == [changed]
+    assert pending["restart"] == {"computes": ["compute2"], "scheduler": False, "api": False}
+
+    # nothing changed in this run, but the pending change is deployed, then forgotten
+    second = _run(kolla_env, kolla_deploy_changed_files=[])
+    assert second.returncode == 0, second.stdout + second.stderr
+    argv = json.loads(kolla_env["record"].read_text())
+    assert argv[argv.index("--tags") + 1] == "nova"
+    assert "pending from an earlier run that did not deploy: %s" % changed in second.stdout
+    assert not kolla_env["pending"].exists()
+
+    kolla_env["record"].unlink()
+    third = _run(kolla_env, kolla_deploy_changed_files=[])
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "nothing changed, nothing to deploy" in third.stdout
+    assert "changed=0" in third.stdout
+    assert not kolla_env["record"].exists()
 
 
 def test_missing_globals_is_a_clear_error(kolla_env):

@@ -130,9 +130,12 @@ def test_example_inventory_renders_in_check_mode(tmp_path):
     assert "cpu_dedicated_set" in proc.stdout
     assert "NUMATopologyFilter" in proc.stdout
     assert not (config / "nova").exists() or not any((config / "nova").rglob("*.conf"))
+    # check mode records no pending deploy either
+    assert not (tmp_path / "kolla_ops_nova-pending-deploy.json").exists()
 
 
 def test_bad_profile_fails_before_anything_is_written(tmp_path):
+    """A bad profile stops site.yml in its check play: no override file, no directory, no record."""
     config = tmp_path / "config"
     proc = _playbook(
         [
@@ -154,4 +157,78 @@ def test_bad_profile_fails_before_anything_is_written(tmp_path):
     )
     assert proc.returncode != 0
     assert "4-x" in proc.stdout
-    assert not any(config.rglob("*.conf")) if config.exists() else True
+    assert "Check the compute profiles before anything is written" in proc.stdout
+    # kolla_config_layout never ran: not even the directories exist
+    assert "Create the missing override directories" not in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], list(tmp_path.rglob("*"))
+
+
+def _vendor_without_virt_flag():
+    """The CPU vendor whose virtualisation flag this machine lacks (so KVM cannot run for it)."""
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    return "GenuineIntel" if "vmx" not in flags else "AuthenticAMD"
+
+
+def test_host_checks_fail_before_anything_is_written(tmp_path):
+    """Host preparation checks run first, on every compute host, and stop the run before any write.
+
+    Three example hosts run here (ansible_connection local, read-only probes of this machine):
+    cmp-pin01 isolates CPUs this machine does not have, cmp-gen01 wants KVM (required) with a
+    CPU vendor whose VT-x/AMD-V flag this machine lacks, cmp-gen02 passes. Both failures are
+    reported, then the run stops although a compute host and the deploy host are still going.
+    """
+    overlay = tmp_path / "overlay.yml"
+    overlay.write_text(
+        json.dumps(
+            {
+                "all": {
+                    "hosts": {
+                        "cmp-pin01": {
+                            "nova_config_profile_overrides": {
+                                "cpu_dedicated_set": "4-4095",
+                                "hugepages": {"size": "1G", "count": 0},
+                            }
+                        },
+                        "cmp-gen01": {
+                            "compute_host_prep_require_kvm": True,
+                            "compute_host_prep_cpu_vendor": _vendor_without_virt_flag(),
+                        },
+                        # a known vendor, KVM not required: passes on any machine
+                        "cmp-gen02": {"compute_host_prep_cpu_vendor": "GenuineIntel"},
+                    },
+                    "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+                }
+            }
+        )
+    )
+    kolla = tmp_path / "kolla"
+    proc = _playbook(
+        [
+            "-i",
+            "inventory/example",
+            "-i",
+            str(overlay),
+            "site.yml",
+            "-l",
+            "deployment,cmp-pin01,cmp-gen01,cmp-gen02",
+            "-e",
+            json.dumps(
+                {
+                    "nova_config_node_custom_config": str(kolla / "config"),
+                    "kolla_ops_kolla_config_dir": str(kolla),
+                }
+            ),
+        ]
+    )
+    assert proc.returncode != 0
+    out = proc.stdout
+    assert "cmp-pin01: the CPU set to isolate '4-4095'" in out, out[-4000:]
+    assert "cmp-gen01: virt_type kvm cannot run" in out, out[-4000:]
+    assert "The checks failed on cmp-gen01, cmp-pin01" in out, out[-4000:]
+    assert _recap(out)["cmp-gen02"]["changed"] == 0
+    # nothing after the host checks ran: no profile check, no directory, no deploy
+    assert "Check the compute profiles before anything is written" not in out
+    assert not kolla.exists(), list(kolla.rglob("*"))
