@@ -113,6 +113,24 @@ class Sandbox:
     def restart_compute(self, host: str) -> None:
         self.run("restart-compute", host)
 
+    def compute_inventory(self, path: Path, hosts: dict, reports_dir: Path, **extra_vars) -> Path:
+        """An Ansible inventory (JSON) with ``hosts`` ({name: hostvars}) in group compute,
+        run locally against this sandbox's cloud; ``extra_vars`` go to ``all.vars``."""
+        import json
+        import sys
+
+        variables = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "kolla_ops_cloud": "sandbox",
+            "kolla_ops_clouds_yaml": str(self.clouds_yaml),
+            "kolla_ops_reports_dir": str(reports_dir),
+            "kolla_ops_service_down_time": 30,  # the sandbox's service_down_time
+            **extra_vars,
+        }
+        path.write_text(json.dumps({"all": {"children": {"compute": {"hosts": hosts}}, "vars": variables}}))
+        return path
+
     # -- paths ---------------------------------------------------------------
     def compute_log(self, host: str) -> Path:
         return self.log_dir / host / "nova" / "nova-compute.log"

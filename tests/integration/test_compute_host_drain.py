@@ -416,26 +416,13 @@ def placement_profile(admin_conn, host, cpu_ratio_delta=0.0):
 
 def maintenance_inventory(sandbox, tmp_path, host, hostvars, restart=True):
     """An inventory with ``host`` in group compute, and the maintenance task file to run on it."""
-    inv = tmp_path / "hosts.yml"
-    inv.write_text(
-        json.dumps(
-            {
-                "all": {
-                    "children": {"compute": {"hosts": {host: hostvars}}},
-                    "vars": {
-                        "ansible_connection": "local",
-                        "ansible_python_interpreter": sys.executable,
-                        "kolla_ops_cloud": "sandbox",
-                        "kolla_ops_clouds_yaml": str(sandbox.clouds_yaml),
-                        "kolla_ops_reports_dir": str(tmp_path / "reports"),
-                        "kolla_ops_service_down_time": 30,  # the sandbox's
-                        "compute_host_state_dir": str(tmp_path / "state"),
-                        "compute_host_poll_interval": 1,
-                        "compute_host_settle_time": 2,
-                    },
-                }
-            }
-        )
+    inv = sandbox.compute_inventory(
+        tmp_path / "hosts.yml",
+        {host: hostvars},
+        tmp_path / "reports",
+        compute_host_state_dir=str(tmp_path / "state"),
+        compute_host_poll_interval=1,
+        compute_host_settle_time=2,
     )
     if restart:
         task = {

@@ -145,24 +145,12 @@ def test_recover_after_unplanned_reboot(sandbox, admin_conn, boot_server, reboot
         sandbox.wait_for_server(admin_conn, s, "SHUTOFF", timeout=30)
         stop = next(x for x in admin_conn.compute.server_actions(s.id) if x.action == "stop")
         assert stop.user_id is None  # "Instance shutdown by itself. Calling the stop API"
-    inventory = tmp_path / "hosts.yml"
-    inventory.write_text(
-        json.dumps(
-            {
-                "all": {
-                    "children": {"compute": {"hosts": {HOST: {}}}},
-                    "vars": {
-                        "ansible_connection": "local",
-                        "ansible_python_interpreter": sys.executable,
-                        "kolla_ops_cloud": "sandbox",
-                        "kolla_ops_clouds_yaml": str(sandbox.clouds_yaml),
-                        "kolla_ops_reports_dir": str(tmp_path / "reports"),
-                        "compute_host_state_dir": str(state_dir),
-                        "compute_host_poll_interval": 1,
-                    },
-                }
-            }
-        )
+    inventory = sandbox.compute_inventory(
+        tmp_path / "hosts.yml",
+        {HOST: {}},
+        tmp_path / "reports",
+        compute_host_state_dir=str(state_dir),
+        compute_host_poll_interval=1,
     )
 
     def playbook(*extra):
