@@ -181,6 +181,21 @@ def strategy_module(conn, nova, ids, source, interval, window, state_dir, target
     return res
 
 
+def applied_concurrency(host):
+    """max_concurrent_live_migrations the host's running nova-compute read (default 1)."""
+    paths = json.loads(
+        subprocess.run([str(SANDBOX), "paths"], capture_output=True, text=True, check=True).stdout
+    )
+    value = 1
+    applied = Path(paths["state_dir"]) / "etc" / "nova" / "applied" / host
+    for conf in sorted(applied.glob("*.conf")):
+        for line in conf.read_text().splitlines():
+            key, _, val = line.partition("=")
+            if key.strip() == "max_concurrent_live_migrations":
+                value = int(val.strip())
+    return value
+
+
 def override_path(source):
     paths = json.loads(
         subprocess.run([str(SANDBOX), "paths"], capture_output=True, text=True, check=True).stdout
@@ -209,14 +224,26 @@ def main():
     os.environ.setdefault("OS_CLIENT_CONFIG_FILE", str(ROOT / ".sandbox" / "clouds.yaml"))
     conn = openstack.connect(cloud="sandbox")
     nova = NovaAdapter(conn)
-    override = None
+    # Nova-side concurrency, the same on every host a strategy drains (with --pingpong the
+    # source and target swap): an override per host, each compute restarted to read it, and the
+    # value each process really runs with recorded from the sandbox's applied config copies.
+    bench_hosts = [args.source] + ([args.target] if args.target else [])
+    overrides = []
+    for host in bench_hosts:
+        path = override_path(host)
+        if path.exists():
+            raise SystemExit("%s exists; not overwriting someone's override (remove it first)" % path)
     if args.nova_concurrency != 1:
-        override = override_path(args.source)
-        if override.exists():
-            raise SystemExit("%s exists; not overwriting someone's override" % override)
-        override.parent.mkdir(parents=True, exist_ok=True)
-        override.write_text("[DEFAULT]\nmax_concurrent_live_migrations = %d\n" % args.nova_concurrency)
-        subprocess.run([str(SANDBOX), "restart-compute", args.source], check=True)
+        for host in bench_hosts:
+            path = override_path(host)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("[DEFAULT]\nmax_concurrent_live_migrations = %d\n" % args.nova_concurrency)
+            overrides.append((host, path))
+    for host in bench_hosts:
+        subprocess.run([str(SANDBOX), "restart-compute", host], check=True)
+    effective = {host: applied_concurrency(host) for host in bench_hosts}
+    if set(effective.values()) != {args.nova_concurrency}:
+        raise SystemExit("Nova-side concurrency differs from --nova-concurrency: %s" % effective)
     results = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "servers": args.servers,
@@ -225,7 +252,7 @@ def main():
         "target": args.target or "scheduler",
         "window": args.window,
         "interval": args.interval,
-        "nova_max_concurrent_live_migrations": args.nova_concurrency,
+        "nova_max_concurrent_live_migrations": effective,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average_before": os.getloadavg(),
         "runs": {},
@@ -297,9 +324,9 @@ def main():
                 conn.compute.delete_server(sid, force=True)
             except openstack.exceptions.SDKException:
                 pass
-        if override is not None:
-            override.unlink()
-            subprocess.run([str(SANDBOX), "restart-compute", args.source], check=False)
+        for host, path in overrides:
+            path.unlink()
+            subprocess.run([str(SANDBOX), "restart-compute", host], check=False)
     runs = results["runs"]
     if "b_all_at_once" in runs and "c_kolla_ops_drain" in runs:
         results["c_over_b"] = round(
