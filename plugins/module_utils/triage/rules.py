@@ -7,7 +7,7 @@ for remote hosts in ``triage/rules_data.py``)::
 
     id: messaging-amqp-unreachable
     title: RabbitMQ not reachable from a nova service
-    category: messaging_rpc_failure        # ../shared/TRIAGE_CATEGORIES.md, the root cause
+    category: messaging_rpc_failure        # docs/triage_categories.md, the root cause
     severity: critical                     # critical | high | medium | low
     priority: 60                           # a record matching several rules keeps the highest
     services: [nova-*]                     # fnmatch patterns on the log file's service name
