@@ -115,6 +115,30 @@ def crash_controller(proc):
     proc.wait(timeout=30)
 
 
+def crash_after_first_move(sandbox, tmp_path, args, timeout):
+    """Run compute_host with ``args`` through ansible-playbook and SIGKILL the controller once
+    the progress log shows the first instance moved (``done``): an interrupted run to resume."""
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{"kolla_ops.nova.compute_host": args}]}]
+    path = tmp_path / "interrupted.yml"
+    path.write_text(json.dumps(play))
+    log = Path(args["state_dir"]) / ("sandbox-%s.log" % args["host"])
+    proc = subprocess.Popen(
+        _playbook_cmd(path),
+        env=_env(sandbox),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        sandbox.wait_for(
+            lambda: log.exists() and log.read_text().count(" done ") >= 1,
+            timeout=timeout,
+            what="first instance moved",
+        )
+    finally:
+        crash_controller(proc)
+
+
 def adapter_opts(**kw):
     # retries=1 and request workers as the module uses them: other tests restart computes
     base = {
@@ -331,25 +355,7 @@ def test_server_landing_on_host_during_drain(sandbox, admin_conn, boot_server, d
 def test_interrupted_run_is_resumed(sandbox, admin_conn, boot_server, drain_host, tmp_path):
     servers = boot_many(sandbox, admin_conn, boot_server, 6, metadata={"sandbox_migration_seconds": "2"})
     args = {"cloud": "sandbox", "host": drain_host, "state_dir": str(tmp_path / "state"), "poll_interval": 1}
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{"kolla_ops.nova.compute_host": args}]}]
-    path = tmp_path / "drain.yml"
-    path.write_text(json.dumps(play))
-    log = tmp_path / "state" / ("sandbox-%s.log" % drain_host)
-    proc = subprocess.Popen(
-        _playbook_cmd(path),
-        env=_env(sandbox),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        sandbox.wait_for(
-            lambda: log.exists() and log.read_text().count(" done ") >= 1,
-            timeout=90,
-            what="first migration done",
-        )
-    finally:
-        crash_controller(proc)  # the controller dies mid-drain
+    crash_after_first_move(sandbox, tmp_path, args, timeout=90)  # the controller dies mid-drain
     state = json.loads((tmp_path / "state" / ("sandbox-%s.json" % drain_host)).read_text())
     assert state["phase"] == "draining"
     statuses = [r["status"] for r in state["instances"].values()]

@@ -15,11 +15,8 @@ any forced-down service as down; its heartbeat says otherwise).
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
-from test_compute_host_drain import _env, _playbook_cmd, boot_many, crash_controller, run_module
+from test_compute_host_drain import boot_many, crash_after_first_move, run_module
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
@@ -124,25 +121,7 @@ def test_evacuate_dead_host_with_guardrails(sandbox, admin_conn, boot_server, de
         "poll_interval": 1,
         "settle_time": 2,
     }
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{"kolla_ops.nova.compute_host": args}]}]
-    path = tmp_path / "evacuate.yml"
-    path.write_text(json.dumps(play))
-    log = tmp_path / "state" / ("sandbox-%s.log" % dead_host)
-    proc = subprocess.Popen(
-        _playbook_cmd(path),
-        env=_env(sandbox),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        sandbox.wait_for(
-            lambda: log.exists() and log.read_text().count(" done ") >= 1,
-            timeout=120,
-            what="first evacuation",
-        )
-    finally:
-        crash_controller(proc)
+    crash_after_first_move(sandbox, tmp_path, args, timeout=120)
     svc = service(admin_conn)
     assert svc.is_forced_down and svc.status == "disabled"
     assert svc.disabled_reason.startswith("kolla_ops.nova evacuate ")

@@ -156,21 +156,25 @@ def _drain(
         nova, mover, state, host, services, changed, result, progress, "drain", ("draining", "drained")
     )
     if remaining:
-        blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
-        result["failed"] = True
-        result["msg"] = (
-            "host %s is not drained: %d instance(s) remain (%s); see 'instances'. Fix them and "
-            % (
-                host,
-                len(remaining),
-                ", ".join(
-                    "%s: %s" % (r.get("name"), r.get("message") or r.get("outcome")) for r in blocked[:5]
-                )
-                or ", ".join(s.get("name") or s["id"] for s in remaining[:5]),
-            )
-            + "re-run to resume (state file %s)" % state_path
-        )
+        _fail_remaining(result, rows, remaining, host, state_path, "drained")
     return result
+
+
+def _fail_remaining(result, rows, remaining, host, state_path, done):
+    """Mark a drain or evacuation that left instances behind as failed, naming up to five."""
+    blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
+    named = "; ".join("%s: %s" % (r.get("name"), r.get("message") or r.get("outcome")) for r in blocked[:5])
+    result["failed"] = True
+    result["msg"] = (
+        "host %s is not %s: %d instance(s) remain (%s); see 'instances'. Fix them and "
+        % (
+            host,
+            done,
+            len(remaining),
+            named or ", ".join(s.get("name") or s["id"] for s in remaining[:5]),
+        )
+        + "re-run to resume (state file %s)" % state_path
+    )
 
 
 def _enable(
@@ -434,19 +438,7 @@ def _evacuate(
         nova, mover, state, host, services, changed, result, progress, "evacuate", ("evacuating", "evacuated")
     )
     if remaining:
-        blocked = [r for r in rows if r.get("outcome") in ("blocked", "failed", "skipped")]
-        result["failed"] = True
-        result["msg"] = (
-            "host %s is not evacuated: %d instance(s) remain (%s); re-run to resume (state file %s)"
-            % (
-                host,
-                len(remaining),
-                "; ".join(
-                    "%s: %s" % (r.get("name"), r.get("message") or r.get("outcome")) for r in blocked[:5]
-                ),
-                state_path,
-            )
-        )
+        _fail_remaining(result, rows, remaining, host, state_path, "evacuated")
     return result
 
 

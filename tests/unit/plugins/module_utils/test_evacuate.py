@@ -175,3 +175,20 @@ def test_enable_refused_while_evacuations_unfinished(tmp_path):
     assert res["changed"] is True
     assert res["stale_allocations"][0]["now_on"] != "compute1"
     assert svc["status"] == "enabled" and svc["forced_down"] is False
+
+
+@pytest.mark.parametrize("done", ["drained", "evacuated"])
+def test_remaining_instances_fail_the_run_naming_them(done):
+    result = {}
+    rows = [
+        {"name": "db-1", "outcome": "blocked", "message": "in ERROR"},
+        {"name": "web-1", "outcome": "moved"},
+    ]
+    operations._fail_remaining(result, rows, [{"id": "u1", "name": "db-1"}], "cmp1", "/s/x.json", done)
+    assert result["failed"] is True
+    assert result["msg"].startswith("host cmp1 is not %s: 1 instance(s) remain (db-1: in ERROR)" % done)
+    assert result["msg"].endswith("re-run to resume (state file /s/x.json)")
+    # nothing blocked (still moving when the time ran out): the remaining ones are named
+    result = {}
+    operations._fail_remaining(result, [], [{"id": "u2", "name": None}], "cmp1", "/s/x.json", done)
+    assert "1 instance(s) remain (u2)" in result["msg"]
