@@ -10,7 +10,7 @@ call with the same rules and messages.
 Run with a Python that has nova installed (the sandbox's venv has nova 34):
 
     ~/.cache/kolla-ops-nova/sandbox-venv-*/bin/python scripts/gen_extra_specs.py \
-        plugins/module_utils/flavor_spec_data.py
+        plugins/module_utils/nova_config/flavor_spec_data.py
 """
 
 import base64

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.cpuset import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import (
     CpuSetError,
     format_cpuset,
     parse_cpuset,

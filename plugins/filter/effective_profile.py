@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_profiles import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.profile import (
     UnknownProfileError,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_profiles import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.profile import (
     effective_profile as _effective_profile,
 )
 

@@ -85,7 +85,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.flavor_specs import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.flavor_specs import (
     NOVA_VERSION,
     check_flavors,
     deprecated_specs,

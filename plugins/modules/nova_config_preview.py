@@ -104,37 +104,9 @@ findings:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import kolla_merge, nova_schema
-
-
-def run(params):
-    result = kolla_merge.preview(
-        params["node_custom_config"],
-        params["host"],
-        params["service"],
-        base=params["base"],
-        variables=params["variables"],
-    )
-    result["settings"] = result.pop("values")
-    result["changed"] = False
-    if params["release"]:
-        origin = {(o["section"], o["option"]): o for o in result["origin"]}
-        entries = []
-        for section, options in result["settings"].items():
-            for option, value in options.items():
-                o = origin.get((section, option), {})
-                entries.append((section, option, value, o.get("line")))
-        findings = nova_schema.validate_entries(entries, params["release"], file="<merged>")
-        for f in findings:
-            o = origin.get((f["section"], f["option"]))
-            if o:
-                f["file"], f["line"] = o["file"], o["line"]
-        result["findings"] = findings
-    # What leaves the module is masked: O(base) may be the deployed nova.conf with every
-    # service password in it (findings come masked from nova_schema).
-    result["content"] = nova_schema.mask_ini(result["content"])
-    result["settings"] = nova_schema.mask_settings(result["settings"])
-    return result
+from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.preview_step import run
 
 
 def main():

@@ -133,86 +133,8 @@ enabled_filters:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_profiles, nova_schema
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
-
-
-def _mask_problem(p):
-    """A problem with secrets masked; its field names the setting (``settings.<section>.<option>``,
-    ``nova_config_scheduler.settings.<section>.<option>``) or a variable (``...kolla_globals.<var>``)."""
-    parts = str(p.get("field") or "").split(".")
-    if "settings" in parts[:-2]:
-        i = parts.index("settings")
-        section, option = parts[i + 1], ".".join(parts[i + 2 :])
-    else:
-        section, option = None, parts[-1]
-    return masking.mask_deep(nova_schema.mask_finding(p, section, option))
-
-
-def _mask_settings(settings):
-    """``{"section/option": value}`` (the ``hosts`` return) with secrets masked."""
-    out = {}
-    for key, value in settings.items():
-        section, _sep, option = key.partition("/")
-        out[key] = nova_schema.mask_option(section, option, value)
-    return out
-
-
-def _mask_diff(diff):
-    """A diff entry (before/after texts of a file) with secrets masked; files keep their real values."""
-    mask = nova_schema.mask_ini if diff["after_header"].split(" ")[0].endswith(".conf") else masking.mask
-    return dict(diff, before=mask(diff["before"]), after=mask(diff["after"]))
-
-
-def run(params, check_mode):
-    """The whole render step; returns (result dict, failed message or None)."""
-    try:
-        plan = nova_profiles.build_plan(
-            params["compute_profiles"],
-            params["hosts"],
-            params["scheduler"],
-            params["kolla_globals"],
-            params["release"],
-        )
-    except nova_schema.SchemaError as exc:
-        return {"changed": False, "files": [], "problems": []}, str(exc)
-    base = params["node_custom_config"]
-    desired = nova_profiles.desired_files(plan, params["header"])
-    actions, foreign = nova_profiles.plan_files(base, desired, params["take_over_existing"])
-    plan.problems.extend(foreign)
-    owned = [a["path"] for a in actions] + ["%s/%s" % (base, r) for r in desired]
-    nova_profiles.check_operator_overrides(plan, base, owned)
-    # Secrets (a password set through settings, an operator file taken over) are masked in
-    # everything returned and in the failure message; the files get the real values.
-    plan.problems = [_mask_problem(p) for p in nova_profiles.collapse(plan.problems)]
-    filters = plan.scheduler.get(("filter_scheduler", "enabled_filters"))
-    hosts = plan.summary()
-    for summary in hosts.values():
-        summary["settings"] = _mask_settings(summary["settings"])
-    result = {
-        "changed": False,
-        "files": [{"path": a["path"], "state": a["state"]} for a in actions],
-        "problems": plan.problems,
-        "hosts": hosts,
-        "host_preparation": plan.host_preparation(),
-        "kolla_globals": masking.mask_deep(dict(plan.kolla_globals)),
-        "enabled_filters": filters.split(",") if filters else None,
-        "diff": [_mask_diff(d) for d in nova_profiles.diffs(actions)],
-    }
-    if plan.errors:
-        result["files"] = []
-        result["diff"] = []
-        return result, "nova_config: %d error(s), nothing written:\n%s" % (
-            len(plan.errors),
-            "\n".join(nova_profiles.format_problem(p) for p in plan.errors),
-        )
-    if actions:
-        result["changed"] = True
-        if not check_mode:
-            mode = params["mode"]
-            mode = int(mode, 8) if isinstance(mode, str) else int(mode)
-            nova_profiles.apply_actions(actions, mode=mode)
-    return result, None
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import format_problem
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.render_step import run
 
 
 def main():
@@ -237,7 +159,7 @@ def main():
         module.fail_json(msg=failed, **result)
     for p in result["problems"]:
         if p["severity"] == "warning":
-            module.warn(nova_profiles.format_problem(p, severity=False))
+            module.warn(format_problem(p, severity=False))
     module.exit_json(**result)
 
 

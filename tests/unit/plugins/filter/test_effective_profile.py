@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined
 from jinja2.nativetypes import NativeEnvironment
 
 from ansible_collections.kolla_ops.nova.plugins.filter.effective_profile import effective_profile
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_profiles
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import plan as nova_plan
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -65,7 +65,7 @@ def test_overrides_must_be_a_mapping():
 def test_renderer_uses_the_same_profile():
     """What build_plan renders for a host is the effective profile the filter gives."""
     overrides = {"cpu_allocation_ratio": 2.0}
-    plan = nova_profiles.build_plan(PROFILES, {"c1": {"profile": "general", "overrides": overrides}})
+    plan = nova_plan.build_plan(PROFILES, {"c1": {"profile": "general", "overrides": overrides}})
     assert plan.errors == []
     want = effective_profile(PROFILES, "general", overrides)
     assert plan.hosts["c1"].values["cpu_allocation_ratio"] == want["cpu_allocation_ratio"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.flavor_spec_data import DATA
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.flavor_spec_data import DATA
 
 _TRUE = {"1", "t", "true", "on", "y", "yes"}
 _FALSE = {"0", "f", "false", "off", "n", "no"}

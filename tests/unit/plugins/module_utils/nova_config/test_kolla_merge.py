@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import kolla_merge, nova_profiles
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge, render
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import plan as nova_plan
 
 HOST = "compute3"
 
@@ -105,11 +106,9 @@ def _rendered_set():
         },
         "general": {"cpu_allocation_ratio": 3.0, "cpu_mode": "host-passthrough"},
     }
-    plan = nova_profiles.build_plan(
-        profiles, {HOST: {"profile": "pinned"}, "compute1": {"profile": "general"}}
-    )
+    plan = nova_plan.build_plan(profiles, {HOST: {"profile": "pinned"}, "compute1": {"profile": "general"}})
     assert plan.errors == []
-    files = dict(nova_profiles.desired_files(plan, "Ansible managed"))
+    files = dict(render.desired_files(plan, "Ansible managed"))
     files["nova.conf"] = "[DEFAULT]\ncpu_allocation_ratio = 16.0\n"
     return files
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.cpuset import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import (
     CpuSetError,
     format_cpuset,
     parse_cpuset,

@@ -6,7 +6,14 @@ import os
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import kolla_merge, nova_profiles
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
+    fields,
+    kolla_merge,
+    operator_files,
+    problems,
+    render,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import plan as nova_plan
 
 PINNED = {
     "cpu_dedicated_set": "4-15",
@@ -43,7 +50,7 @@ GENERAL = {
 
 
 def plan_for(profiles, hosts, **kw):
-    return nova_profiles.build_plan(profiles, hosts, **kw)
+    return nova_plan.build_plan(profiles, hosts, **kw)
 
 
 def errors(plan):
@@ -70,13 +77,13 @@ def test_pinned_profile_renders_every_setting():
         }
     }
     # one compute host: everything is shared
-    files = nova_profiles.desired_files(plan, "Ansible managed")
+    files = render.desired_files(plan, "Ansible managed")
     assert set(files) == {
         "nova/nova-compute.conf",
         "nova/nova-scheduler.conf",
         "globals.d/kolla_ops_nova.yml",
     }
-    assert files["nova/nova-compute.conf"].startswith("# Ansible managed\n" + nova_profiles.MARKER)
+    assert files["nova/nova-compute.conf"].startswith("# Ansible managed\n" + render.MARKER)
     assert (
         "reserved_huge_pages = node:0,size:2048,count:64\nreserved_huge_pages = node:1"
         in files["nova/nova-compute.conf"]
@@ -110,7 +117,7 @@ def test_host_without_profile_keeps_defaults_and_nothing_is_shared():
         {"p": {"cpu_allocation_ratio": 3.0, "reserved_host_memory_mb": 1024}},
         {"compute1": {"profile": None}, "compute3": {"profile": "p"}},
     )
-    files = nova_profiles.desired_files(plan, "Ansible managed")
+    files = render.desired_files(plan, "Ansible managed")
     assert list(files) == ["nova/compute3/nova-compute.conf"]
     assert (
         "cpu_allocation_ratio = 3.0\nreserved_host_memory_mb = 1024"
@@ -179,8 +186,8 @@ def test_host_overrides_merge_over_the_profile():
 def test_bad_input_names_host_profile_field_value(profiles, host, expected):
     plan = plan_for(profiles, {"c1": host})
     assert expected in errors(plan), plan.problems
-    with pytest.raises(nova_profiles.ProfileError) as exc:
-        nova_profiles.raise_for_errors(plan)
+    with pytest.raises(problems.ProfileError) as exc:
+        nova_plan.raise_for_errors(plan)
     assert "host c1" in str(exc.value) and "field %s" % expected[2] in str(exc.value)
 
 
@@ -287,7 +294,7 @@ def test_kolla_globals():
 
 def test_jinja_in_values_is_escaped_for_kolla():
     plan = plan_for({"p": {"settings": {"DEFAULT": {"my_ip": "{{ not_a_var }}"}}}}, {"c1": {"profile": "p"}})
-    text = nova_profiles.desired_files(plan, "Ansible managed")["nova/nova-compute.conf"]
+    text = render.desired_files(plan, "Ansible managed")["nova/nova-compute.conf"]
     assert "my_ip = {{ '{{' }} not_a_var }}" in text
     rendered, _unused = kolla_merge.render_jinja(text)
     assert "my_ip = {{ not_a_var }}" in rendered
@@ -297,10 +304,10 @@ def test_jinja_in_values_is_escaped_for_kolla():
 
 
 def _sync(base, plan, check=False, take_over=False):
-    desired = nova_profiles.desired_files(plan, "Ansible managed")
-    actions, problems = nova_profiles.plan_files(str(base), desired, take_over)
+    desired = render.desired_files(plan, "Ansible managed")
+    actions, problems = render.plan_files(str(base), desired, take_over)
     if not check and not problems:
-        nova_profiles.apply_actions(actions)
+        render.apply_actions(actions)
     return actions, problems
 
 
@@ -330,7 +337,7 @@ def test_foreign_file_is_never_overwritten(tmp_path):
     assert problems[0]["code"] == "foreign_file" and str(foreign) in problems[0]["message"]
     assert foreign.read_text() == "[DEFAULT]\ndebug = true\n"
     _actions, problems = _sync(tmp_path, plan, take_over=True)
-    assert problems == [] and nova_profiles.is_ours(foreign.read_text())
+    assert problems == [] and render.is_ours(foreign.read_text())
     # a foreign file we do not need to write is left alone, not removed
     plan = plan_for({}, {"c1": {"profile": None}})
     foreign.write_text("[DEFAULT]\ndebug = true\n")
@@ -349,7 +356,7 @@ def test_operator_overrides_vcpu_pin_set_and_conflicts(tmp_path):
         {"pinned": {"cpu_dedicated_set": "4-15"}, "plain": {}},
         {"c1": {"profile": "pinned"}, "c2": {"profile": "plain"}},
     )
-    nova_profiles.check_operator_overrides(plan, str(base), [])
+    operator_files.check_operator_overrides(plan, str(base), [])
     by = {(p["host"], p["code"], p["severity"]) for p in plan.problems}
     assert ("c1", "vcpu_pin_set", "error") in by  # vcpu_pin_set + cpu_dedicated_set
     assert ("c2", "vcpu_pin_set", "warning") in by  # just deprecated
@@ -361,32 +368,32 @@ def test_operator_overrides_vcpu_pin_set_and_conflicts(tmp_path):
 
 
 def test_page_sizes():
-    assert nova_profiles.parse_page_size_kib("2M") == 2048
-    assert nova_profiles.parse_page_size_kib("1GiB") == 1048576
-    assert nova_profiles.parse_page_size_kib(2048) == 2048
-    assert nova_profiles.parse_page_size_kib("2048") == 2048
+    assert fields.parse_page_size_kib("2M") == 2048
+    assert fields.parse_page_size_kib("1GiB") == 1048576
+    assert fields.parse_page_size_kib(2048) == 2048
+    assert fields.parse_page_size_kib("2048") == 2048
     for bad in ("2X", "0", "-2M", True, "3"):
         with pytest.raises(ValueError):
-            nova_profiles.parse_page_size_kib(bad)
+            fields.parse_page_size_kib(bad)
 
 
 def test_apply_is_atomic_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "nova" / "nova-compute.conf"
     target.parent.mkdir()
-    target.write_text(nova_profiles.MARKER + "\nold\n")
+    target.write_text(render.MARKER + "\nold\n")
 
     def boom(src, dst):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        nova_profiles.apply_actions([{"path": str(target), "state": "present", "after": "new"}])
-    assert target.read_text() == nova_profiles.MARKER + "\nold\n"
+        render.apply_actions([{"path": str(target), "state": "present", "after": "new"}])
+    assert target.read_text() == render.MARKER + "\nold\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["nova-compute.conf"]
 
 
 def test_collapse_same_problem_on_many_hosts():
     plan = plan_for({"p": {"ram_allocation_ratio": 2.0}}, {"c1": {"profile": "p"}, "c2": {"profile": "p"}})
-    (w,) = [p for p in nova_profiles.collapse(plan.problems) if p["code"] == "ram_overcommit"]
+    (w,) = [p for p in problems.collapse(plan.problems) if p["code"] == "ram_overcommit"]
     assert w["host"] == "c1, c2"
-    assert nova_profiles.format_problem(w).startswith("WARNING: host c1, c2, profile 'p'")
+    assert problems.format_problem(w).startswith("WARNING: host c1, c2, profile 'p'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.flavor_specs import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.flavor_specs import (
     NOVA_VERSION,
     check_extra_spec,
     check_flavors,

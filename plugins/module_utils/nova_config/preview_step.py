@@ -1,0 +1,38 @@
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What ``nova_config_preview`` runs: Kolla's merge for one host and service, validated, masked."""
+
+from __future__ import annotations
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
+
+
+def run(params):
+    result = kolla_merge.preview(
+        params["node_custom_config"],
+        params["host"],
+        params["service"],
+        base=params["base"],
+        variables=params["variables"],
+    )
+    result["settings"] = result.pop("values")
+    result["changed"] = False
+    if params["release"]:
+        origin = {(o["section"], o["option"]): o for o in result["origin"]}
+        entries = []
+        for section, options in result["settings"].items():
+            for option, value in options.items():
+                o = origin.get((section, option), {})
+                entries.append((section, option, value, o.get("line")))
+        findings = nova_schema.validate_entries(entries, params["release"], file="<merged>")
+        for f in findings:
+            o = origin.get((f["section"], f["option"]))
+            if o:
+                f["file"], f["line"] = o["file"], o["line"]
+        result["findings"] = findings
+    # What leaves the module is masked: O(base) may be the deployed nova.conf with every
+    # service password in it (findings come masked from nova_schema).
+    result["content"] = nova_schema.mask_ini(result["content"])
+    result["settings"] = nova_schema.mask_settings(result["settings"])
+    return result
