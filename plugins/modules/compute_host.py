@@ -459,53 +459,15 @@ log_file:
   type: str
 """
 
-import getpass
-import os
-
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
-    ComputeHostError,
-    MoveOptions,
-    check_evacuate_limits,
-    default_state_dir,
-    state_basename,
-)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import module as core
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import ComputeHostError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter
 
 
 class ComputeHostModule(OpenStackModule):
-    argument_spec = dict(
-        host=dict(type="str", required=True),
-        state=dict(type="str", default="drained", choices=["drained", "enabled", "evacuated", "recovered"]),
-        reason=dict(type="str"),
-        user=dict(type="str"),
-        target_host=dict(type="str"),
-        max_concurrent=dict(type="int", default=3),
-        max_per_destination=dict(type="int", default=0),
-        block_migration=dict(type="str", default="auto", choices=["auto", "true", "false"]),
-        retries=dict(type="int", default=1),
-        migration_timeout=dict(type="int", default=600),
-        timeout_action=dict(type="str", default="abort", choices=["abort", "force_complete"]),
-        failure_policy=dict(type="str", default="stop", choices=["stop", "continue"]),
-        blocked_metadata=dict(type="list", elements="str", default=["kolla_ops_nova_no_migrate"]),
-        fenced=dict(type="bool", default=False),
-        max_down_hosts=dict(type="int", default=1),
-        max_down_share=dict(type="float", default=0.5),
-        service_down_time=dict(type="int", default=60),
-        shared_storage=dict(type="bool", default=False),
-        allow_local_disk_loss=dict(type="bool", default=False),
-        running_before=dict(type="list", elements="str", default=[]),
-        move_back=dict(type="bool", default=False),
-        poll_interval=dict(type="float", default=2.0),
-        settle_time=dict(type="float", default=5.0),
-        pending_timeout=dict(type="int", default=300),
-        api_retry_timeout=dict(type="int", default=300),
-        state_dir=dict(type="path"),
-        state_file=dict(type="path"),
-        log_file=dict(type="path"),
-    )
+    argument_spec = core.ARGUMENT_SPEC
     module_kwargs = dict(supports_check_mode=True)
 
     def _cloud_name(self):
@@ -515,85 +477,9 @@ class ComputeHostModule(OpenStackModule):
     def run(self):
         p = self.params
         cloud = self._cloud_name()
-        state_path = p["state_file"] or os.path.join(
-            p["state_dir"] or default_state_dir(), state_basename(cloud, p["host"]) + ".json"
-        )
-        log_path = p["log_file"] or os.path.splitext(state_path)[0] + ".log"
-        block = {"auto": "auto", "true": True, "false": False}[p["block_migration"]]
+        state_path, log_path = core.paths(p, cloud)
         try:
-            opts = MoveOptions(
-                max_concurrent=p["max_concurrent"],
-                max_per_destination=p["max_per_destination"],
-                target_host=p["target_host"],
-                block_migration=block,
-                timeout=p["migration_timeout"],
-                timeout_action=p["timeout_action"],
-                failure_policy=p["failure_policy"],
-                poll_interval=p["poll_interval"],
-                settle_seconds=p["settle_time"],
-                pending_timeout=p["pending_timeout"],
-                api_retry_timeout=p["api_retry_timeout"],
-                blocked_metadata=p["blocked_metadata"],
-                request_workers=p["max_concurrent"],
-                retries=p["retries"],
-            )
-            if p["state"] == "evacuated":
-                check_evacuate_limits(p["max_down_hosts"], p["max_down_share"], p["service_down_time"])
-            nova = NovaAdapter(self.conn)
-            if p["state"] == "drained":
-                result = operations.drain(
-                    nova,
-                    p["host"],
-                    opts,
-                    state_path,
-                    cloud,
-                    reason=p["reason"],
-                    user=p["user"] or _login(),
-                    check_mode=self.check_mode,
-                    log_path=None if self.check_mode else log_path,
-                )
-            elif p["state"] == "evacuated":
-                result = operations.evacuate(
-                    nova,
-                    p["host"],
-                    opts,
-                    state_path,
-                    cloud,
-                    fenced=p["fenced"],
-                    max_down_hosts=p["max_down_hosts"],
-                    max_down_share=p["max_down_share"],
-                    service_down_time=p["service_down_time"],
-                    shared_storage=p["shared_storage"],
-                    allow_local_disk_loss=p["allow_local_disk_loss"],
-                    reason=p["reason"],
-                    user=p["user"] or _login(),
-                    check_mode=self.check_mode,
-                    log_path=None if self.check_mode else log_path,
-                )
-            elif p["state"] == "recovered":
-                # its own record: a recovery must not replace a drain's or an evacuation's
-                result = operations.recover(
-                    nova,
-                    p["host"],
-                    os.path.splitext(state_path)[0] + ".recover.json",
-                    cloud,
-                    running_before=p["running_before"],
-                    check_mode=self.check_mode,
-                    log_path=None if self.check_mode else log_path,
-                    timeout=p["migration_timeout"],
-                    poll_interval=p["poll_interval"],
-                )
-            else:
-                result = operations.enable(
-                    nova,
-                    p["host"],
-                    opts,
-                    state_path,
-                    cloud,
-                    move_back=p["move_back"],
-                    check_mode=self.check_mode,
-                    log_path=None if self.check_mode else log_path,
-                )
+            result = core.run(p, lambda: NovaAdapter(self.conn), cloud, state_path, log_path, self.check_mode)
         except ComputeHostError as exc:
             self.fail_json(
                 msg=exc.msg, host=p["host"], state_file=state_path, log_file=log_path, **exc.details
@@ -602,13 +488,6 @@ class ComputeHostModule(OpenStackModule):
         if result.pop("failed", False):
             self.fail_json(**result)
         self.exit_json(**result)
-
-
-def _login():
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
 
 
 def main():

@@ -9,7 +9,7 @@ this state); a missing server is ``None``.
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ConflictError,
     TransientError,
 )

@@ -13,23 +13,26 @@ import datetime
 import json
 
 import pytest
-from test_drain import FakeNova
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ComputeHostError,
     ConflictError,
+    parse_time,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import (
     NovaAdapter,
     diagnostics_refused_not_running,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.operations import (
-    parse_time,
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import (
     plan_recover,
     recover_probes,
     uptime_seconds,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import (
+    recover as recover_host,
+)
+
+from .fakes import FakeNova
 
 NOW = datetime.datetime(2026, 11, 21, 10, 0, 0, tzinfo=datetime.UTC)
 UP_5_MIN = " 10:00:00 up 0 days,  0:05,  1 user,  load average: 0.10, 0.20, 0.30"
@@ -104,7 +107,7 @@ def recover(nova, tmp_path, **kw):
     kw.setdefault("clock", nova.clock)
     kw.setdefault("sleep", nova.sleep)
     kw.setdefault("now", lambda: NOW)
-    return operations.recover(nova, "compute1", str(tmp_path / "s.recover.json"), "sandbox", **kw)
+    return recover_host(nova, "compute1", str(tmp_path / "s.recover.json"), "sandbox", **kw)
 
 
 def changes(nova):

@@ -10,14 +10,14 @@ import datetime
 import json
 
 import pytest
-from test_drain import FakeNova, Interrupted, opts
-from test_evacuate import dead, mutations, run_evacuate
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.enable import enable
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ComputeHostError,
     MoveOptions,
 )
+
+from .fakes import FakeNova, Interrupted, dead, mutations, opts, run_evacuate
 
 NOW = datetime.datetime(2026, 11, 21, 10, 0, 0, tzinfo=datetime.UTC)
 
@@ -142,7 +142,7 @@ def test_state_file_of_an_ended_evacuation_does_not_count(tmp_path):
         m["status"] = "completed"
     svc = next(s for s in nova.services_ if s["host"] == "compute1")
     svc["state"] = "up"
-    operations.enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
+    enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
     # later someone forces the (running) host down by hand: our old record is no licence
     nova.add("b")
     forced_down_by_someone(nova)

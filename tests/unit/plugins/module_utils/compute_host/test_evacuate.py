@@ -5,42 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_drain import FakeNova, Interrupted, opts
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
-    ComputeHostError,
-    down_hosts_guard,
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.classify import (
     make_evacuate_classifier,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.enable import enable
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.guards import down_hosts_guard
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import ComputeHostError
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.report import fail_remaining
 
-
-def dead(nova, host="compute1"):
-    for s in nova.services_:
-        if s["host"] == host:
-            s["state"] = "down"
-
-
-def run_evacuate(nova, tmp_path, o=None, host="compute1", **kw):
-    kw.setdefault("fenced", True)
-    kw.setdefault("allow_local_disk_loss", True)
-    return operations.evacuate(
-        nova,
-        host,
-        o or opts(),
-        str(tmp_path / "state.json"),
-        "sandbox",
-        reason="PSU failure",
-        user="alice",
-        log_path=str(tmp_path / "evacuate.log"),
-        clock=nova.clock,
-        sleep=nova.sleep,
-        **kw,
-    )
-
-
-def mutations(nova):
-    return [c for c in nova.calls if c[0] in ("force_down", "disable_service", "evacuate", "start_server")]
+from .fakes import FakeNova, Interrupted, dead, mutations, opts, run_evacuate
 
 
 def test_refused_while_service_is_up(tmp_path):
@@ -163,7 +137,7 @@ def test_enable_refused_while_evacuations_unfinished(tmp_path):
     # the host comes back but nova-compute has not cleaned up yet: migration still "done"
     nova.allocations = {"compute1": [{"consumer": "a", "resources": {"VCPU": 1}}]}
     with pytest.raises(ComputeHostError, match="not finished") as err:
-        operations.enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
+        enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
     assert err.value.details["stale_allocations"][0]["consumer"] == "a"
     svc = next(s for s in nova.services_ if s["host"] == "compute1")
     assert svc["status"] == "disabled"
@@ -171,7 +145,7 @@ def test_enable_refused_while_evacuations_unfinished(tmp_path):
     for m in nova.migrations:
         m["status"] = "completed"
     svc["state"] = "up"
-    res = operations.enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
+    res = enable(nova, "compute1", opts(), str(tmp_path / "state.json"), "sandbox")
     assert res["changed"] is True
     assert res["stale_allocations"][0]["now_on"] != "compute1"
     assert svc["status"] == "enabled" and svc["forced_down"] is False
@@ -184,11 +158,11 @@ def test_remaining_instances_fail_the_run_naming_them(done):
         {"name": "db-1", "outcome": "blocked", "message": "in ERROR"},
         {"name": "web-1", "outcome": "moved"},
     ]
-    operations._fail_remaining(result, rows, [{"id": "u1", "name": "db-1"}], "cmp1", "/s/x.json", done)
+    fail_remaining(result, rows, [{"id": "u1", "name": "db-1"}], "cmp1", "/s/x.json", done)
     assert result["failed"] is True
     assert result["msg"].startswith("host cmp1 is not %s: 1 instance(s) remain (db-1: in ERROR)" % done)
     assert result["msg"].endswith("re-run to resume (state file /s/x.json)")
     # nothing blocked (still moving when the time ran out): the remaining ones are named
     result = {}
-    operations._fail_remaining(result, [], [{"id": "u2", "name": None}], "cmp1", "/s/x.json", done)
+    fail_remaining(result, [], [{"id": "u2", "name": None}], "cmp1", "/s/x.json", done)
     assert "1 instance(s) remain (u2)" in result["msg"]
