@@ -13,7 +13,12 @@ A report is plain data (what modules return)::
 ``write_report`` writes it as ``<base>.json``, ``<base>.junit.xml`` (one testcase a
 check: fail -> <failure>, skip -> <skipped>, warn -> passes with the message in
 <system-out>) and ``<base>.txt`` (a readable summary, failures first).  Secrets
-are masked in everything written.
+are masked in everything written.  ``report_metrics.write`` writes the same report in
+Prometheus' text format (``check_report``'s ``prometheus_dir``).
+
+A run that stops before its checks finish (a wrong password, an unreachable cloud) still
+replaces its report: ``mark_run_failed`` adds a ``run`` result with status ``fail`` and the
+error, and sets ``run_error``, so no earlier green report is left behind.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import os
 import tempfile
 from xml.sax.saxutils import escape, quoteattr
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
 
 STATUSES = ("fail", "warn", "pass", "skip")
@@ -203,6 +209,28 @@ def validate_report(report):
     return report
 
 
+def mark_run_failed(report, error, task=None):
+    """The report of a run that failed before its checks finished: the results it had, plus a
+    ``run`` result with status ``fail`` naming the task and the error (masked)."""
+    out = dict(report)
+    message = mask_secrets(str(error).strip() or "the run failed")
+    if task:
+        message = "%s: %s" % (task, message)
+    out["run_error"] = message
+    out["results"] = list(out.get("results") or []) + [
+        {
+            "check": "run",
+            "status": "fail",
+            "message": "the run stopped before its checks finished (%s)" % message,
+            "evidence": None,
+            "fix": "Fix the cause above (a cloud error names its clouds.yaml, cloud and user) and run again; "
+            "results before this row are from this run, the rest were not checked.",
+        }
+    ]
+    out["summary"] = summarize(out["results"])
+    return out
+
+
 def merge_reports(reports, name="report"):
     """One report from one or several; check names get the source report's name as prefix."""
     if isinstance(reports, dict):
@@ -227,3 +255,35 @@ def merge_reports(reports, name="report"):
             merged["check"] = "%s.%s" % (prefix, r["check"])
             results.append(merged)
     return {"name": name, "generated_at": now_iso(), "summary": summarize(results), "results": results}
+
+
+def build_report(given, name="report", run_error=None, run_error_task=None, details=None):
+    """The report ``check_report`` writes: ``merge_reports`` of ``given``, marked failed with
+    ``run_error``, with ``details`` (capacity, triage) kept for the JSON and the metrics.
+    ValueError names what is wrong."""
+    if given in (None, "", [], {}):
+        if not run_error:
+            raise ValueError("report is required (a report dict or a list of them) unless run_error is given")
+        report = {"name": name, "generated_at": now_iso(), "results": []}
+    else:
+        report = merge_reports(given, name)
+    if run_error is not None:
+        report = mark_run_failed(report, run_error, run_error_task)
+    details = details or {}
+    unknown = sorted(set(details) - set(report_metrics.DETAIL_KEYS))
+    if unknown:
+        raise ValueError(
+            "details may hold %s, not %s" % (" and ".join(report_metrics.DETAIL_KEYS), ", ".join(unknown))
+        )
+    kept = {}
+    if details.get("capacity"):
+        if not isinstance(details["capacity"], dict):
+            raise ValueError("details.capacity must be the capacity_report module's 'capacity' dict")
+        kept["capacity"] = details["capacity"]
+    if details.get("triage"):
+        if not isinstance(details["triage"], dict):
+            raise ValueError("details.triage must be the nova_triage_report module's 'report' dict")
+        kept["triage"] = report_metrics.triage_details(details["triage"])
+    if kept:
+        report["details"] = kept
+    return report
