@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: the triage engine against `grep -E` with the same signatures.
 
     python3 bench/triage/bench_triage.py                 # 1 GiB under /tmp -> bench/triage/results-noisy.json

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The thin adapter between the compute_host core and an openstacksdk connection.
 
 Every method returns plain dicts and turns the SDK's exceptions into the core's:

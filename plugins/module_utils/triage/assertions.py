@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Config assertions: confirm or rule out a rule's cause from the service's nova.conf.
 
 Kolla renders each service's merged config to ``/etc/kolla/<service>/nova.conf`` on the

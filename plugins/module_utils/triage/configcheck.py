@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Config-side triage: problems a log cannot show.
 
 Nova silently ignores an option it does not know (a typo, an option of another release

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The triage engine: scan Kolla log files, match rules, group incidents.
 
 How it stays close to ``grep``'s speed: files are read in 4 MiB blocks and never split

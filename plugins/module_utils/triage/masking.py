@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Mask secrets in log lines and config values before anything leaves the collection.
 
 The one masker of the collection (``report.mask_secrets`` and the config modules use it).

@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Triage rules: validation and compilation.
 
 A rule is plain data (YAML in ``plugins/module_utils/triage_rules/*.yml``, embedded

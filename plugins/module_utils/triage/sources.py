@@ -1,5 +1,5 @@
 # Copyright: kolla_ops.nova contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Find log files (Kolla layout, plain directories, tarballs) and feed them to the engine.
 
 Kolla writes ``/var/log/kolla/<service-group>/<service>.log`` (``nova/nova-compute.log``,
