@@ -38,8 +38,8 @@ if not _LINK.exists():
 
 import openstack  # noqa: E402
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations  # noqa: E402
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import MoveOptions  # noqa: E402
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.drain import drain  # noqa: E402
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import MoveOptions  # noqa: E402
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter  # noqa: E402
 
 SANDBOX = ROOT / "sandbox" / "sandbox"
@@ -177,7 +177,7 @@ def strategy_module(conn, nova, ids, source, interval, window, state_dir, target
         failure_policy="continue",
         target_host=target,
     )
-    res = operations.drain(nova, source, opts, str(path), "sandbox", reason="bench", user="bench")
+    res = drain(nova, source, opts, str(path), "sandbox", reason="bench", user="bench")
     return res
 
 

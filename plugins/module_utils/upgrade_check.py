@@ -17,10 +17,10 @@ import os
 import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import (
-    kolla_merge,
     nova_schema,
     nova_services,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 
 # --------------------------------------------------------------------------------------
 # Release data

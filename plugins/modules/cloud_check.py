@@ -42,6 +42,8 @@ options:
     default: true
 requirements:
   - openstacksdk
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -88,7 +90,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud_check import 
 )
 
 try:
-    import openstack  # noqa: F401
+    import openstack  # noqa: F401  # pylint: disable=unused-import
 
     HAS_OPENSTACKSDK = True
 except ImportError:

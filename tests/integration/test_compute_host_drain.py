@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.drain import drain
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ComputeHostError,
     MoveOptions,
 )
@@ -154,7 +154,7 @@ def adapter_opts(**kw):
 
 
 def core_drain(admin_conn, tmp_path, opts, host=HOST, **kw):
-    return operations.drain(
+    return drain(
         NovaAdapter(admin_conn),
         host,
         opts,

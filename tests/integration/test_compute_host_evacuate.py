@@ -18,8 +18,10 @@ from __future__ import annotations
 import pytest
 from test_compute_host_drain import boot_many, crash_after_first_move, run_module
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.core import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.evacuate import (
+    evacuate as core_evacuate,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ComputeHostError,
     MoveOptions,
 )
@@ -36,7 +38,7 @@ def evacuate(conn, tmp_path, **kw):
     opts = MoveOptions(max_concurrent=2, request_workers=2, poll_interval=1, settle_seconds=2, timeout=120)
     kw.setdefault("fenced", True)
     kw.setdefault("allow_local_disk_loss", True)
-    return operations.evacuate(
+    return core_evacuate(
         NovaAdapter(conn),
         HOST,
         opts,

@@ -33,8 +33,8 @@ import pytest
 from test_compute_host_drain import _env, run_module
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import RequestCounter
-from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host import operations
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import recover
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "compute2"
@@ -93,7 +93,7 @@ def test_recover_after_unplanned_reboot(sandbox, admin_conn, boot_server, reboot
     list(admin_conn.compute.services())  # token and version discovery out of the count
     counter = RequestCounter(admin_conn.session)
     state_dir = tmp_path / "state"
-    plan = operations.recover(
+    plan = recover(
         NovaAdapter(admin_conn),
         HOST,
         str(state_dir / ("sandbox-%s.recover.json" % HOST)),
