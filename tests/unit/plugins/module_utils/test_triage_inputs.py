@@ -92,3 +92,30 @@ def test_a_fifo_given_by_name_is_not_opened(tmp_path):
     res = _run(fifo, timeout=60)
     assert res.returncode == 2, res.stderr
     assert "%s: not a regular file" % fifo in res.stderr
+
+
+# Nova's own message (nova/conductor/manager.py, schedule_and_build_instances: LOG.error
+# "No host-to-cell mapping found for selected host %(host)s. Setup is incomplete.") in the
+# oslo.log form Kolla writes; saved under a name that says nothing of the service (issue 19).
+CONDUCTOR_LINE = (
+    "2026-11-20 10:00:00.123 23 ERROR nova.conductor.manager [req-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+    " admin admin - - -] No host-to-cell mapping found for selected host compute3. Setup is incomplete.\n"
+)
+
+
+def test_a_rule_matches_in_a_file_whose_name_names_no_service(tmp_path):
+    import gzip
+
+    for name in ("cell.log.gz", "paste.txt"):
+        d = tmp_path / name.split(".")[0]
+        d.mkdir()
+        if name.endswith(".gz"):
+            with gzip.open(d / name, "wt") as f:
+                f.write(CONDUCTOR_LINE)
+        else:
+            (d / name).write_text(CONDUCTOR_LINE)
+        res = _run(d / name)
+        assert res.returncode == 1, res.stderr
+        report = json.loads(res.stdout)
+        assert [f["category"] for f in report["findings"]] == ["cell_mapping_missing"], report
+        assert report["unmatched"] == []
