@@ -71,6 +71,34 @@ def service_from_filename(name):
     return ".".join(parts) or name
 
 
+_KNOWN_SERVICES = (
+    "nova",
+    "placement",
+    "keystone",
+    "glance",
+    "neutron",
+    "cinder",
+    "libvirt",
+    "virtlog",
+    "virtqemud",
+    "qemu",
+    "mariadb",
+    "mysql",
+    "rabbitmq",
+    "haproxy",
+    "kolla",
+    "openvswitch",
+    "ovs",
+    "ovn",
+    "sandbox",
+)
+
+
+def service_is_known(service):
+    """Whether a name taken from a file is a service the rules are written for."""
+    return str(service).startswith(_KNOWN_SERVICES)
+
+
 def log_format(service):
     if service.startswith(("libvirt", "virtlog", "virtqemud")):
         return "libvirt"
@@ -232,7 +260,12 @@ class _Matcher:
     """
 
     def __init__(self, rules, service, fmt):
-        self.rules = sorted((r for r in rules if r.applies_to(service)), key=lambda r: -r.priority)
+        # a file saved under any name (paste.txt, cell.log.gz, conductor-node3.log) names no
+        # service: then every rule may match, rather than none
+        known = service_is_known(service)
+        self.rules = sorted(
+            (r for r in rules if not known or r.applies_to(service)), key=lambda r: -r.priority
+        )
         level_needles = LIBVIRT_LEVEL_NEEDLES if fmt == "libvirt" else OSLO_LEVEL_NEEDLES
         needles = [pair[0] for pair in level_needles]
         for rule in self.rules:

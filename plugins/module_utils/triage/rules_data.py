@@ -1662,7 +1662,12 @@ RULES = [
         "levels": ["INFO", "WARNING", "ERROR", "CRITICAL"],
         "needles": ["not mapped to any cell", "Host mapping not found"],
         "needle_services": ["nova-api", "nova-scheduler"],
-        "signatures": ["is not mapped to any cell", "Host mapping not found for host", "HostMappingNotFound"],
+        "signatures": [
+            "is not mapped to any cell",
+            "Host mapping not found for host",
+            "HostMappingNotFound",
+            "No host-to-cell mapping found for selected host",
+        ],
         "explanation": "The compute service registered in the cell database but nobody ran `nova-manage "
         "cell_v2 discover_hosts`, so the API database has no host mapping: the scheduler "
         "ignores the host (and boots land on no host or fail). Kolla sets [scheduler] "
@@ -1682,6 +1687,9 @@ RULES = [
             "[req-3c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f admin admin - - -] Unexpected exception "
             "in API method: nova.exception.HostMappingNotFound: Host 'compute3' is not mapped "
             "to any cell",
+            "2026-11-21 06:41:00.003 14 ERROR nova.conductor.manager "
+            "[req-4c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f admin admin - - -] No host-to-cell "
+            "mapping found for selected host compute3. Setup is incomplete.",
         ],
         "source": "scheduling.yml",
     },

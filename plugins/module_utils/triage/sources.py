@@ -18,6 +18,7 @@ import glob
 import gzip
 import io
 import os
+import stat
 import tarfile
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.engine import (
@@ -94,6 +95,10 @@ def scan_kolla_root(engine, log_root, host, patterns=DEFAULT_PATTERNS, include_r
 def _scan_file(engine, path, host, service):
     try:
         st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            # a FIFO or a device (or a link to one) would block or never end: never opened
+            engine.errors.append("%s: not a regular file (FIFO, socket or device): not read" % path)
+            return
         if not engine.file_in_window(_iso_mtime(st.st_mtime)):
             engine.stats["files_skipped_by_time"] += 1
             return
@@ -101,6 +106,10 @@ def _scan_file(engine, path, host, service):
             engine.scan_stream(fobj, host, service, path, log_format(service))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         engine.errors.append("%s: %s" % (path, exc))
+
+
+def _inside(path, root):
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def scan_inputs(engine, inputs, host=None, default_host="localhost"):
@@ -117,6 +126,12 @@ def scan_inputs(engine, inputs, host=None, default_host="localhost"):
                         found.append(os.path.join(dirpath, name))
             found.sort(key=lambda p: (os.path.dirname(p), service_from_filename(p), -_rotation(p)))
             for path in found:
+                if os.path.islink(path) and not _inside(os.path.realpath(path), os.path.realpath(root)):
+                    engine.errors.append(
+                        "%s: symbolic link to %s, outside %s: not followed"
+                        % (path, os.path.realpath(path), item)
+                    )
+                    continue
                 rel = os.path.relpath(path, root).split(os.sep)
                 h = host or host_from_path(rel, default_host)
                 _scan_file(engine, path, h, service_from_filename(path))
@@ -124,6 +139,8 @@ def scan_inputs(engine, inputs, host=None, default_host="localhost"):
             parts = os.path.abspath(item).split(os.sep)
             h = host or host_from_path(parts[-3:], default_host)
             _scan_file(engine, item, h, service_from_filename(item))
+        elif os.path.exists(item):
+            engine.errors.append("%s: not a regular file (FIFO, socket or device): not read" % item)
         else:
             engine.errors.append("%s: no such file or directory" % item)
 
