@@ -107,7 +107,7 @@ def test_a_rule_matches_in_a_file_whose_name_names_no_service(tmp_path):
     import gzip
 
     for name in ("cell.log.gz", "paste.txt"):
-        d = tmp_path / name.split(".")[0]
+        d = tmp_path / name.split(".", maxsplit=1)[0]
         d.mkdir()
         if name.endswith(".gz"):
             with gzip.open(d / name, "wt") as f:
