@@ -27,6 +27,7 @@ The venvs live in a temporary directory that is removed at the end.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -207,6 +208,9 @@ def compact(yaml_path, version, series):
     }
 
 
+WIDTH = 160
+
+
 def _literal(value):
     """A Python literal for JSON-like data, strings in double quotes (JSON escaping is valid Python)."""
     if isinstance(value, bool) or value is None:
@@ -220,8 +224,47 @@ def _literal(value):
     return "{%s}" % ", ".join("%s: %s" % (json.dumps(k), _literal(v)) for k, v in sorted(value.items()))
 
 
+def _string_lines(value, indent):
+    """A long string as implicitly concatenated pieces, each line within WIDTH."""
+    room = WIDTH - len(indent) - 4
+    pieces, cur = [], ""
+    for word in re.split(r"(?<= )", value):
+        if cur and len(json.dumps(cur + word)) > room:
+            pieces.append(cur)
+            cur = ""
+        cur += word
+        while len(json.dumps(cur)) > room:  # one word longer than a line
+            cut = room // 2
+            pieces.append(cur[:cut])
+            cur = cur[cut:]
+    pieces.append(cur)
+    return ["%s%s" % (indent, json.dumps(p)) for p in pieces]
+
+
+def _emit(prefix, value, indent, suffix=","):
+    """Lines for ``prefix + literal(value) + suffix``, broken up only when over WIDTH."""
+    one = "%s%s%s%s" % (indent, prefix, _literal(value), suffix)
+    if len(one) <= WIDTH:
+        return [one]
+    inner = indent + "    "
+    if isinstance(value, str):
+        return ["%s%s(" % (indent, prefix)] + _string_lines(value, inner) + ["%s)%s" % (indent, suffix)]
+    if isinstance(value, list | tuple):
+        lines = ["%s%s[" % (indent, prefix)]
+        for v in value:
+            lines += _emit("", v, inner)
+        return lines + ["%s]%s" % (indent, suffix)]
+    if isinstance(value, dict):
+        lines = ["%s%s{" % (indent, prefix)]
+        for k, v in sorted(value.items()):
+            lines += _emit("%s: " % json.dumps(k), v, inner)
+        return lines + ["%s}%s" % (indent, suffix)]
+    return [one]
+
+
 def module_text(doc, version, series):
-    """The text of ``data/nova_<major>.py``: readable Python literals, one option per line.
+    """The text of ``data/nova_<major>.py``: readable Python literals, one option per line
+    (an option longer than a line is spread over several, one key per line).
 
     A Python module rather than a .json file, because Ansible ships a module's
     module_utils imports to the target (AnsiballZ) but no data files.  Kept as it is
@@ -238,13 +281,15 @@ def module_text(doc, version, series):
         "",
         "NOVA_VERSION = %s" % json.dumps(version),
         "SERIES = %s" % json.dumps(series),
-        "GENERATOR = %s" % json.dumps(doc["generator"]),
+    ]
+    lines += _emit("GENERATOR = ", doc["generator"], "", suffix="")
+    lines += [
         "SECTIONS = {",
     ]
     for section, opts in sorted(doc["sections"].items()):
         lines.append("    %s: {" % json.dumps(section))
         for name, opt in sorted(opts.items()):
-            lines.append("        %s: %s," % (json.dumps(name), _literal(opt)))
+            lines += _emit("%s: " % json.dumps(name), opt, "        ")
         lines.append("    },")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -257,14 +302,37 @@ def write_module(doc, major, version, series):
     return dest
 
 
+def rewrite(releases):
+    """Re-emit data/nova_<major>.py from itself: same data, current layout (checked equal)."""
+    for major in releases:
+        path = OUT / ("nova_%s.py" % major)
+        spec = importlib.util.spec_from_file_location("nova_data_%s" % major, path)
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+        doc = {"generator": old.GENERATOR, "sections": old.SECTIONS}
+        text = module_text(doc, old.NOVA_VERSION, old.SERIES)
+        fresh = {}
+        exec(compile(text, str(path), "exec"), fresh)  # noqa: S102 - our own generated literals
+        if fresh["SECTIONS"] != old.SECTIONS or fresh["GENERATOR"] != old.GENERATOR:
+            raise SystemExit("%s: re-emitted data differs; not written" % path)
+        path.write_text(text)
+        print("rewrote %s" % path, file=sys.stderr)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--release", action="append", choices=sorted(RELEASES), help="nova major (repeatable)")
     ap.add_argument("--keep-yaml", metavar="DIR", help="copy the raw generator output there")
     ap.add_argument("--from-yaml", metavar="FILE", help="only compact an existing generator YAML file")
+    ap.add_argument(
+        "--rewrite", action="store_true", help="re-emit the existing data modules (format change)"
+    )
     args = ap.parse_args(argv)
     releases = args.release or sorted(RELEASES)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.rewrite:
+        return rewrite(releases)
     python = pick_python()
     with tempfile.TemporaryDirectory(prefix="nova-schema-") as work:
         for major in releases:
