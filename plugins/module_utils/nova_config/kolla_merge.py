@@ -139,12 +139,15 @@ class KollaMerge:
 
     ``sections`` maps section -> key -> list of values (one per assignment, each
     a list of lines); ``origin`` maps (section, key) -> list of (source, line) of
-    the assignments that made the current value.
+    the assignments that made the current value; ``history`` maps (section, key) ->
+    list of (source, line, value) of every assignment fed, shadowed ones included,
+    in merge order (provenance for findings that name each conflicting value).
     """
 
     def __init__(self, whitespace=True):
         self.sections = OrderedDict()
         self.origin = {}
+        self.history = OrderedDict()
         self._ws = " " if whitespace else ""
 
     def feed(self, text, source=None):
@@ -163,6 +166,7 @@ class KollaMerge:
                 current_name = ORPHAN_SECTION
             if len(value) == 1 and value[0] == "":
                 value = []
+            self.history.setdefault((current_name, name), []).append((source, lineno, "\n".join(value)))
             if not cur.get(name):
                 cur[name] = [value]
                 cur_origin[(current_name, name)] = [(source, lineno)]

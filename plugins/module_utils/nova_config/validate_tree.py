@@ -1,0 +1,79 @@
+# Copyright: kolla_ops.nova contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What ``nova_config_validate`` runs: the schema check of each file plus, on a Kolla
+``node_custom_config`` tree, the cross-field rules on the merged config of every host and service."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
+    crossfield_cloud,
+    validate_step,
+)
+
+
+def _hosts_and_facts(hosts):
+    """``hosts``: None (infer from nova/<host>/), a list of names, or {name: {vcpus, memory_mb}}."""
+    if hosts is None:
+        return None, {}
+    if isinstance(hosts, dict):
+        facts = {}
+        for h, v in hosts.items():
+            v = v or {}
+            facts[h] = {k: _int(v.get(k)) for k in ("vcpus", "memory_mb") if _int(v.get(k)) is not None}
+        return sorted(hosts), facts
+    if isinstance(hosts, (list, tuple)) and all(isinstance(h, str) for h in hosts):
+        return list(hosts), {}
+    raise ValueError(
+        "hosts must be a list of host names or a mapping of host name to {vcpus, memory_mb}, not %r"
+        % (hosts,)
+    )
+
+
+def _int(v):
+    if isinstance(v, bool):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def format_finding(f: dict) -> str:
+    """One line naming every file and line involved, the Nova function and the fix."""
+    where = f.get("file") or "<input>"
+    if f.get("line"):
+        where += ":%s" % f["line"]
+    text = "%s: %s: %s" % (where, f["severity"], f["message"])
+    if f.get("nova_ref"):
+        text += " [%s]" % f["nova_ref"]
+    if f.get("fix"):
+        text += " -> %s" % f["fix"]
+    return text
+
+
+def run(params: dict) -> dict:
+    """``params``: the module's (paths, node_custom_config, release, hosts, flavors, cross_field)."""
+    result = validate_step.run(params)
+    base = params.get("node_custom_config")
+    cross = []
+    if params.get("cross_field", True) and not params.get("paths") and base and os.path.isdir(base):
+        compute_hosts, facts = _hosts_and_facts(params.get("hosts"))
+        cross = [
+            nova_schema.mask_finding(f)
+            for f in crossfield_cloud.check_tree(base, compute_hosts, facts, params.get("flavors"))
+        ]
+    findings = result["findings"] + cross
+    summary = dict(result["summary"])
+    summary.update(nova_schema.summarize(findings))
+    summary["cross_field"] = nova_schema.summarize(cross)
+    report = validate_step.to_report(findings, summary["files"], summary["nova"])
+    for r, f in zip(report["results"], findings):
+        r["message"] = format_finding(f)
+        if f.get("sources"):
+            r["evidence"] = dict(
+                r["evidence"], host=f.get("host"), service=f.get("service"), sources=f["sources"]
+            )
+    return {"changed": False, "findings": findings, "summary": summary, "report": report}
