@@ -271,7 +271,7 @@ def _never_merged(path, service, known, pattern, host=None):
         if close
         else "remove it or rename it after a Nova service",
         host,
-        service,
+        None,
     )
 
 
