@@ -350,3 +350,34 @@ def check_tree(node_custom_config: str, compute_hosts=None, facts=None, flavors=
     found.extend(check_ratios(configs))
     found.extend(check_files(node_custom_config, compute_hosts))
     return collapse(found)
+
+
+def tree_root(path: str):
+    """The ``node_custom_config`` a Kolla override file belongs to, or None (for example a
+    rendered ``/etc/kolla/nova-compute/nova.conf``, which is not an override tree)."""
+    parts = os.path.abspath(path).split(os.sep)
+    if len(parts) >= 3 and parts[-2] == "nova":
+        return os.sep.join(parts[:-2]) or os.sep
+    if len(parts) >= 4 and parts[-3] == "nova":
+        return os.sep.join(parts[:-3]) or os.sep
+    parent = os.sep.join(parts[:-1]) or os.sep
+    if parts[-1] in ("global.conf", "nova.conf") and os.path.isdir(os.path.join(parent, "nova")):
+        return parent
+    return None
+
+
+def check_paths(paths) -> list:
+    """Cross-field findings for loose file paths (the triage CLI's ``--config-files``): every
+    Kolla tree they belong to is checked, and the findings that involve one of ``paths`` kept."""
+    wanted = {os.path.abspath(p) for p in paths}
+    roots = []
+    for p in paths:
+        root = tree_root(p)
+        if root is not None and root not in roots:
+            roots.append(root)
+    out = []
+    for root in roots:
+        for f in check_tree(root):
+            if any(s.get("file") and os.path.abspath(s["file"]) in wanted for s in f["sources"]):
+                out.append(f)
+    return out

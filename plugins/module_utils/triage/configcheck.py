@@ -18,6 +18,7 @@ import glob
 import os
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import crossfield_cloud
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
 
 CODE_RULE = {
@@ -65,14 +66,18 @@ def check_config_files(patterns, host, rules, release=None, max_samples=3):
     errors = []
     try:
         problems = nova_schema.validate_files(paths, release)
+        # Nova's cross-field rules on the merged config per host and service (nova_config_validate's)
+        problems += crossfield_cloud.check_paths(paths)
     except nova_schema.SchemaError as exc:
         return [], {}, ["config check: %s" % exc]
     incidents = {}
     for p in problems:
-        rule = by_id.get(CODE_RULE.get(p.get("code"), ""))
+        rule = by_id.get(p.get("triage_rule") or CODE_RULE.get(p.get("code"), ""))
         if rule is None:
             continue
-        h, service = host_service_of(p["file"] or "", host)
+        h, service = (
+            (p["host"] or host, p["service"]) if p.get("service") else host_service_of(p["file"] or "", host)
+        )
         key = (rule.id, h, service)
         mtime = datetime.datetime.fromtimestamp(os.path.getmtime(p["file"])).strftime("%Y-%m-%d %H:%M:%S")
         inc = incidents.get(key)
