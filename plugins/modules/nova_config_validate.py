@@ -64,6 +64,12 @@ options:
     description: Merge the tree per host and service, apply Nova's cross-field rules (without O(paths) only).
     type: bool
     default: true
+  show_effective:
+    description:
+      - Return RV(effective), the merged config of every host and service, with the file and line of
+        each value.
+    type: bool
+    default: false
   fail_on:
     description: Fail the task when a finding of this severity or worse exists.
     type: str
@@ -158,6 +164,28 @@ report:
   description: The findings as a check report (name, generated_at, summary, results).
   returned: always
   type: dict
+effective:
+  description:
+    - The config each Nova service reads on each host, merged in Kolla's order (host null - hosts without a
+      C(nova/<host>/) directory). Each setting has its value (secrets masked), C(file), C(line) and the
+      assignments it C(replaces).
+  returned: when O(show_effective=true)
+  type: list
+  elements: dict
+  sample:
+    - host: compute1
+      service: nova-compute
+      sources:
+        - {path: /etc/kolla/config/global.conf, present: false}
+        - {path: /etc/kolla/config/nova.conf, present: true}
+      settings:
+        - section: DEFAULT
+          option: cpu_allocation_ratio
+          value: "1.0"
+          file: /etc/kolla/config/nova/compute1/nova-compute.conf
+          line: 3
+          replaces:
+            - {file: /etc/kolla/config/nova.conf, line: 2, value: "4.0"}
 """
 
 
@@ -179,6 +207,7 @@ def main():
             hosts=dict(type="raw"),
             flavors=dict(type="list", elements="dict", default=[]),
             cross_field=dict(type="bool", default=True),
+            show_effective=dict(type="bool", default=False),
             fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
         ),
         supports_check_mode=True,

@@ -13,6 +13,7 @@ Cloud-wide rules (scheduler filters, options in files a service never reads) are
 
 from __future__ import annotations
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import (
     CpuSetError,
     format_cpuset,
@@ -37,8 +38,8 @@ def name(s) -> str:
 
 
 def shown(s) -> str:
-    """``[section] option = value (file:line)`` for a message."""
-    return "%s = %s (%s)" % (name(s), s.text(), s.where())
+    """``[section] option = value (file:line)`` for a message (a secret's value masked)."""
+    return "%s = %s (%s)" % (name(s), nova_schema.mask_option(s.section, s.option, s.text()), s.where())
 
 
 def finding(
@@ -46,6 +47,7 @@ def finding(
 ) -> dict:
     """A finding in nova_schema's shape plus host, service, every source and the Nova function."""
     first = settings[0] if settings else None
+    sources = [_masked(s.source()) for s in settings]
     return {
         "severity": severity,
         "code": code,
@@ -57,14 +59,20 @@ def finding(
         "line": first.line if first else None,
         "section": first.section if first else None,
         "option": first.option if first else None,
-        "value": first.value if first else None,
-        "sources": [s.source() for s in settings],
+        "value": sources[0]["value"] if first else None,
+        "sources": sources,
         "message": message,
         "fix": fix,
         "nova_ref": nova_ref,
         "facts": facts,
         "triage_rule": TRIAGE_ERROR if severity == "error" else TRIAGE_WARNING,
     }
+
+
+def _masked(source: dict) -> dict:
+    return dict(
+        source, value=nova_schema.mask_option(source["section"], source["option"] or "", source["value"])
+    )
 
 
 def _parsed_sets(cfg, out):

@@ -138,12 +138,17 @@ def check_ratios(configs) -> list:
     """Allocation ratios the scheduler's files set but the compute hosts never read."""
     out = []
     computes = [c for c in configs if c.service == "nova-compute"]
+    # every file some nova-compute merges (a host without its own directory reads the shared three)
+    compute_files = {src["path"] for c in computes for src in c.sources}
+    for c in configs:
+        base = os.path.dirname(c.sources[1]["path"])
+        compute_files.update(effective.sources_for(base, None, "nova-compute"))
     for cfg in configs:
         if cfg.service != "nova-scheduler":
             continue
         for ratio in RATIOS:
             s = cfg.get("DEFAULT", ratio)
-            if s is None or any(_same(c.get("DEFAULT", ratio), s) for c in computes):
+            if s is None or s.file in compute_files:
                 continue
             used = [c.get("DEFAULT", ratio) for c in computes if c.get("DEFAULT", ratio) is not None]
             now = (
@@ -167,10 +172,6 @@ def check_ratios(configs) -> list:
                 )
             )
     return out
-
-
-def _same(a, b) -> bool:
-    return a is not None and b is not None and (a.file, a.line) == (b.file, b.line)
 
 
 class _Where:
@@ -301,7 +302,14 @@ def _misplaced(path, host, service) -> list:
                 "option_not_read_by_service",
                 path,
                 "%s sets [%s] %s = %s, which %s never reads (only %s does): it has no effect there"
-                % (path + ":%s" % line, section, option, value, service, ", ".join(who)),
+                % (
+                    path + ":%s" % line,
+                    section,
+                    option,
+                    nova_schema.mask_option(section, option, value),
+                    service,
+                    ", ".join(who),
+                ),
                 "move it to %s" % target,
                 host,
                 service,

@@ -194,3 +194,27 @@ def effective_configs(
         except kolla_merge.IniParseError as exc:
             errors.setdefault(exc.source, exc)
     return configs, list(errors.values())
+
+
+def describe(cfg: EffectiveConfig) -> dict:
+    """``cfg`` as plain data for a module result: every value with its file and line and the
+    assignments it replaced (secrets masked)."""
+    from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema  # noqa: PLC0415
+
+    settings = []
+    for s in cfg.settings.values():
+        settings.append(
+            {
+                "section": s.section,
+                "option": s.option,
+                "value": nova_schema.mask_option(s.section, s.option, s.value),
+                "file": s.file,
+                "line": s.line,
+                "replaces": [
+                    {"file": f, "line": line, "value": nova_schema.mask_option(s.section, s.option, v)}
+                    for f, line, v in s.history
+                    if (f, line) != (s.file, s.line)
+                ],
+            }
+        )
+    return {"host": cfg.host, "service": cfg.service, "sources": cfg.sources, "settings": settings}

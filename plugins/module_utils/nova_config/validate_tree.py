@@ -10,6 +10,7 @@ import os
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
     crossfield_cloud,
+    effective,
     validate_step,
 )
 
@@ -55,7 +56,8 @@ def format_finding(f: dict) -> str:
 
 
 def run(params: dict) -> dict:
-    """``params``: the module's (paths, node_custom_config, release, hosts, flavors, cross_field)."""
+    """``params``: the module's (paths, node_custom_config, release, hosts, flavors, cross_field,
+    show_effective)."""
     result = validate_step.run(params)
     base = params.get("node_custom_config")
     cross = []
@@ -76,4 +78,9 @@ def run(params: dict) -> dict:
             r["evidence"] = dict(
                 r["evidence"], host=f.get("host"), service=f.get("service"), sources=f["sources"]
             )
-    return {"changed": False, "findings": findings, "summary": summary, "report": report}
+    result = {"changed": False, "findings": findings, "summary": summary, "report": report}
+    if params.get("show_effective") and base and os.path.isdir(base):
+        compute_hosts, _facts = _hosts_and_facts(params.get("hosts"))
+        configs, _errors = effective.effective_configs(base, compute_hosts)
+        result["effective"] = [effective.describe(c) for c in configs]
+    return result

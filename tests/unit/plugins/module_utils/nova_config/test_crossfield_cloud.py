@@ -131,3 +131,21 @@ def test_readers_table():
     assert readers("libvirt", "images-type") == ("nova-compute",)
     assert readers("filter_scheduler", "ram_weight_multiplier") == ("nova-scheduler",)
     assert readers("DEFAULT", "debug") is None
+
+
+def test_allocation_ratio_in_nova_conf_overridden_per_host_is_not_flagged(tmp_path):
+    # nova.conf is read by every compute host, even when one of them overrides the value
+    files = {
+        "nova.conf": "[DEFAULT]\ncpu_allocation_ratio = 4.0\n",
+        "nova/compute1/nova-compute.conf": "[DEFAULT]\ncpu_allocation_ratio = 1.0\n",
+    }
+    assert check_tree(tree(tmp_path, files)) == []
+
+
+def test_secrets_are_masked_in_cross_field_findings(tmp_path):
+    base = tree(
+        tmp_path,
+        {"nova/nova-scheduler.conf": "[libvirt]\nlive_migration_uri = qemu+ssh://nova:pw1@%s/system\n"},
+    )
+    (f,) = check_tree(base)
+    assert f["code"] == "option_not_read_by_service" and "pw1" not in repr(f) and "nova:***@" in f["message"]
