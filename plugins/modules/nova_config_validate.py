@@ -87,6 +87,8 @@ attributes:
   idempotent:
     description: Run twice with the same arguments, the second run reports no change.
     support: full
+  platform:
+    platforms: posix
 """
 
 EXAMPLES = r"""
