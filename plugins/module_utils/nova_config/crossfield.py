@@ -13,6 +13,8 @@ Cloud-wide rules (scheduler filters, options in files a service never reads) are
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import (
     CpuSetError,
@@ -216,20 +218,26 @@ def _fmt(ids) -> str:
     return format_cpuset(ids)
 
 
-_UNITS = {"": 1, "k": 1, "kb": 1, "kib": 1, "m": 1024, "mb": 1024, "mib": 1024}
-_UNITS.update({"g": 1024 * 1024, "gb": 1024 * 1024, "gib": 1024 * 1024})
+# oslo_utils.strutils.string_to_bytes, unit_system "IEC" (what numa_get_reserved_huge_pages calls
+# when the size is not a plain integer of KiB): "2MB", "1GiB", "2048KB"; "2M", "1gb" are refused.
+_IEC = re.compile(r"(^[-+]?\d*\.?\d+)([KMGTPEZYRQ]i?)?(b|bit|B)$")
+_EXP = {p: i + 1 for i, p in enumerate("KMGTPEZYRQ")}
 
 
-def _page_kib(size: str):
-    """Page size in KiB as ``numa_get_reserved_huge_pages`` reads it (plain int: KiB; else bytes units)."""
+def _page_kib(size: str) -> int:
+    """Page size in KiB as ``numa_get_reserved_huge_pages`` reads it (ValueError: Nova refuses it)."""
     size = size.strip()
-    if size.isdigit():
+    try:
         return int(size)
-    digits = size.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    unit = size[len(digits) :].lower()
-    if not digits.isdigit() or unit not in _UNITS:
+    except ValueError:
+        pass
+    m = _IEC.match(size)
+    if not m:
         raise ValueError(size)
-    return int(digits) * _UNITS[unit]
+    value = float(m.group(1)) * 1024 ** _EXP.get((m.group(2) or " ")[0], 0)
+    if m.group(3) in ("b", "bit"):
+        value /= 8
+    return int(value) // 1024
 
 
 def check_huge_pages(cfg, facts, out) -> None:

@@ -241,3 +241,22 @@ def test_same_problem_on_several_hosts_is_one_finding(cfg):
     }
     f = one(run(cfg, files), "cpu_mode_custom_without_models")
     assert f["hosts"] == ["compute1", "compute2"] and f["host"] == "compute1, compute2"
+
+
+@pytest.mark.parametrize(
+    "size", ["2048", "2MB", "2MiB", "1GB", "1GiB", "2048KB", "1Gb", "2M", "1G", "1gb", "2 MB"]
+)
+def test_huge_page_sizes_read_as_nova_reads_them(cfg, size):
+    """numa_get_reserved_huge_pages: int(size), else oslo_utils.strutils.string_to_bytes (the oracle here)."""
+    strutils = pytest.importorskip("oslo_utils.strutils")
+    try:
+        int(size)
+        nova_accepts = True
+    except ValueError:
+        try:
+            strutils.string_to_bytes(size, return_int=True)
+            nova_accepts = True
+        except ValueError:
+            nova_accepts = False
+    found = run(cfg, {"nova.conf": "[DEFAULT]\nreserved_huge_pages = node:0,size:%s,count:4\n" % size})
+    assert (not found) == nova_accepts, found
