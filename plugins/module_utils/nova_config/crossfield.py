@@ -317,15 +317,24 @@ def check_libvirt(cfg, out) -> None:
         )
     elif has_models and mode_v != "custom":
         used = [models] + ([mode] if mode is not None else [])
+        # No cpu_mode in any override file: Kolla's template writes cpu_mode from nova_libvirt_cpu_mode
+        # (roles/nova-cell/templates/nova.conf.d/libvirt.conf.j2), which this check cannot see.
         out.append(
             finding(
-                "error",
+                "error" if mode is not None else "warning",
                 "cpu_models_without_custom",
                 cfg,
-                "%s with cpu_mode %s: nova-compute refuses to start ('The cpu_models option is not "
-                "required when cpu_mode!=custom')"
-                % (shown(models), shown(mode) if mode is not None else "unset (host-model)"),
-                "set [libvirt] cpu_mode = custom, or remove cpu_models from %s" % models.file,
+                "%s with %s: nova-compute refuses to start ('The cpu_models option is not "
+                "required when cpu_mode!=custom')%s"
+                % (
+                    shown(models),
+                    shown(mode) if mode is not None else "no cpu_mode in the override files",
+                    ""
+                    if mode is not None
+                    else " unless Kolla's nova_libvirt_cpu_mode is custom (its template writes cpu_mode)",
+                ),
+                "set [libvirt] cpu_mode = custom next to cpu_models in %s, or remove cpu_models"
+                % models.file,
                 used,
                 ref,
             )

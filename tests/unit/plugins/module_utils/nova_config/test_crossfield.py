@@ -260,3 +260,12 @@ def test_huge_page_sizes_read_as_nova_reads_them(cfg, size):
             nova_accepts = False
     found = run(cfg, {"nova.conf": "[DEFAULT]\nreserved_huge_pages = node:0,size:%s,count:4\n" % size})
     assert (not found) == nova_accepts, found
+
+
+def test_cpu_models_without_any_cpu_mode_is_a_warning(cfg):
+    # Kolla's libvirt.conf.j2 writes cpu_mode from nova_libvirt_cpu_mode, invisible in the override files
+    f = one(
+        run(cfg, {"nova/nova-compute.conf": "[libvirt]\ncpu_models = Haswell-noTSX\n"}),
+        "cpu_models_without_custom",
+    )
+    assert f["severity"] == "warning" and "nova_libvirt_cpu_mode" in f["message"]
