@@ -42,6 +42,21 @@ def _int(v):
         return None
 
 
+def scope(path, base):
+    """(host, service) a Kolla override file reaches, from its place under ``base``."""
+    if not path or not base:
+        return None, None
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base)).split(os.sep)
+    name = rel[-1][:-5] if rel[-1].endswith(".conf") else rel[-1]
+    if len(rel) == 3 and rel[0] == "nova":
+        return rel[1], "every Nova service" if name == "nova" else name
+    if len(rel) == 2 and rel[0] == "nova":
+        return "every host", name
+    if len(rel) == 1 and name in ("global", "nova"):
+        return "every host", "every Nova service"
+    return None, None
+
+
 def format_finding(f: dict) -> str:
     """One line naming every file and line involved, the Nova function and the fix."""
     where = f.get("file") or "<input>"
@@ -67,6 +82,12 @@ def run(params: dict) -> dict:
             nova_schema.mask_finding(f)
             for f in crossfield_cloud.check_tree(base, compute_hosts, facts, params.get("flavors"))
         ]
+    for f in result["findings"]:
+        if "service" not in f:
+            host, service = scope(f.get("file"), None if params.get("paths") else base)
+            if service:
+                f["host"], f["service"] = host, service
+                f["message"] = "%s on %s: %s" % (service, host, f["message"])
     findings = result["findings"] + cross
     summary = dict(result["summary"])
     summary.update(nova_schema.summarize(findings))
@@ -74,10 +95,10 @@ def run(params: dict) -> dict:
     report = validate_step.to_report(findings, summary["files"], summary["nova"])
     for r, f in zip(report["results"], findings):
         r["message"] = format_finding(f)
+        if f.get("service"):
+            r["evidence"] = dict(r["evidence"], host=f.get("host"), service=f.get("service"))
         if f.get("sources"):
-            r["evidence"] = dict(
-                r["evidence"], host=f.get("host"), service=f.get("service"), sources=f["sources"]
-            )
+            r["evidence"]["sources"] = f["sources"]
     result = {"changed": False, "findings": findings, "summary": summary, "report": report}
     if params.get("show_effective") and base and os.path.isdir(base):
         compute_hosts, _facts = _hosts_and_facts(params.get("hosts"))

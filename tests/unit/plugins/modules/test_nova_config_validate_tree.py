@@ -82,3 +82,28 @@ def test_paths_mode_and_cross_field_off_check_the_schema_only(tmp_path):
 def test_bad_hosts_argument(tmp_path):
     with pytest.raises(ValueError, match="hosts must be a list of host names or a mapping"):
         nova_config_validate.run(params(tree(tmp_path, FILES), hosts="compute1"))
+
+
+def test_schema_findings_name_the_host_and_service_the_file_reaches(tmp_path):
+    base = tree(
+        tmp_path,
+        {
+            "nova/compute8/nova-compute.conf": "[DEFAULT]\nreserved_host_memory_mb = 4G\n",
+            "nova/nova-scheduler.conf": "[filter_scheduler]\nhost_subset_sise = 2\n",
+            "nova.conf": "[libvirt]\ncpu_mode = host\n",
+        },
+    )
+    by_file = {
+        f["file"].split(str(tmp_path) + "/", 1)[1]: f
+        for f in nova_config_validate.run(params(base))["findings"]
+    }
+    assert (
+        by_file["nova/compute8/nova-compute.conf"]["host"],
+        by_file["nova/compute8/nova-compute.conf"]["service"],
+    ) == (
+        "compute8",
+        "nova-compute",
+    )
+    assert by_file["nova/compute8/nova-compute.conf"]["message"].startswith("nova-compute on compute8: ")
+    assert by_file["nova/nova-scheduler.conf"]["message"].startswith("nova-scheduler on every host: ")
+    assert by_file["nova.conf"]["service"] == "every Nova service"
