@@ -47,7 +47,9 @@ def test_pinning_without_numa_filter_in_enabled_filters(tmp_path):
 
 def test_numa_filter_present_is_fine_and_defaults_are_not(tmp_path):
     compute = {"nova/compute1/nova-compute.conf": "[compute]\ncpu_dedicated_set = 2-17\n"}
-    assert codes(check_tree(tree(tmp_path, compute))) == ["numa_filter_missing"]
+    (default,) = check_tree(tree(tmp_path, compute))
+    assert (default["code"], default["severity"]) == ("numa_filter_missing", "warning")
+    assert "Nova's default list lacks NUMATopologyFilter" in default["message"]
     sched = {
         "nova/nova-scheduler.conf": "[filter_scheduler]\nenabled_filters = %s,NUMATopologyFilter\n" % DEFAULTS
     }
