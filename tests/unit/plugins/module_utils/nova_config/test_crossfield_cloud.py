@@ -23,10 +23,6 @@ def tree(tmp_path, files):
     return str(tmp_path)
 
 
-def codes(found):
-    return sorted(f["code"] for f in found)
-
-
 def test_pinning_without_numa_filter_in_enabled_filters(tmp_path):
     base = tree(
         tmp_path,
