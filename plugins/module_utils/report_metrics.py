@@ -56,6 +56,8 @@ CAPACITY_FIELDS = {
 }
 CAPACITY_LABELS = ("scope", "host", "aggregate", "az")
 DETAIL_KEYS = ("capacity", "triage")
+# The reports the collection's playbooks write, by name: each gets kolla_ops_nova_<kind>_check.
+KINDS = ("verify", "audit", "upgrade_check", "triage", "drain", "evacuate", "recover")
 
 
 def kind_of(name: str) -> str:
@@ -273,6 +275,33 @@ def _host_operation(fam, operation, results):
             dict(key, operation=operation),
             counts[key],
         )
+
+
+def metric_names(kinds: tuple | list = KINDS) -> dict:
+    """Every metric this writer can emit for reports of these kinds: ``{name: (label, ...)}``
+    (``report`` included). The dashboard and docs/metrics.md are checked against it, and it
+    against what ``families`` writes (tests/unit/.../test_report_metrics.py)."""
+    capacity = ("report", *CAPACITY_LABELS, "resource_class")
+    triage = ("report", "category", "host", "severity")
+    names = {
+        PREFIX + "report_last_run_timestamp_seconds": ("report",),
+        PREFIX + "report_run_success": ("report",),
+        PREFIX + "report_results": ("report", "status"),
+    }
+    names.update({PREFIX + kind_of(k) + "_check": ("report", "check", "status") for k in kinds})
+    names.update({PREFIX + "capacity_" + field: capacity for field in CAPACITY_FIELDS})
+    names.update(
+        {
+            PREFIX + "flavor_headroom": ("report", *CAPACITY_LABELS, "flavor"),
+            PREFIX + "orphaned_allocations": ("report",),
+            PREFIX + "orphaned_allocation_consumers": ("report",),
+            PREFIX + "triage_findings": triage,
+            PREFIX + "triage_occurrences": triage,
+            PREFIX + "triage_unmatched_records": ("report", "host", "service"),
+            PREFIX + "host_operation_instances": ("report", "operation", "host", "outcome"),
+        }
+    )
+    return names
 
 
 def check_names(fams: list) -> None:

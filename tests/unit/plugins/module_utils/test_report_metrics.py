@@ -2,8 +2,7 @@
 
 The capacity input is built by the audit's own ``audit_placement.capacity`` from Placement-shaped
 data (two hosts, one aggregate with a zone), as ``capacity_report`` returns it; the playbooks'
-metrics on the real sandbox cloud are parsed in tests/integration/test_audit_playbook.py and
-test_compute_verify.py.
+metrics on the real sandbox cloud are parsed in tests/integration/test_report_playbooks.py.
 """
 
 from __future__ import annotations
