@@ -51,6 +51,9 @@ ARGUMENT_SPEC = dict(
     settle_time=dict(type="float", default=5.0),
     pending_timeout=dict(type="int", default=300),
     api_retry_timeout=dict(type="int", default=300),
+    min_enabled_hosts=dict(type="int", default=1),
+    max_disabled_share=dict(type="float", default=0.5),
+    allow_empty_zone=dict(type="bool", default=False),
     state_dir=dict(type="path"),
     state_file=dict(type="path"),
     log_file=dict(type="path"),
@@ -82,6 +85,9 @@ def move_options(params: dict[str, Any]) -> MoveOptions:
         blocked_metadata=params["blocked_metadata"],
         request_workers=params["max_concurrent"],
         retries=params["retries"],
+        min_enabled_hosts=params["min_enabled_hosts"],
+        max_disabled_share=params["max_disabled_share"],
+        allow_empty_zone=params["allow_empty_zone"],
     )
     if params["state"] == "evacuated":
         check_evacuate_limits(params["max_down_hosts"], params["max_down_share"], params["service_down_time"])
@@ -91,7 +97,27 @@ def move_options(params: dict[str, Any]) -> MoveOptions:
 def run(
     params: dict[str, Any], nova_factory: Any, cloud: str, state_path: str, log_path: str, check_mode: bool
 ) -> dict[str, Any]:
-    """Reach ``params["state"]`` on the host; ``nova_factory()`` builds the adapter once options are valid."""
+    """Reach ``params["state"]`` on the host; ``nova_factory()`` builds the adapter once options are valid.
+
+    A drain or evacuation whose report has a failed instance row fails (``failed``), also when
+    nothing remains on the host (a server moved but not started again, a move that went wrong).
+    """
+    result = _run(params, nova_factory, cloud, state_path, log_path, check_mode)
+    if params["state"] not in ("drained", "evacuated") or result.get("failed"):
+        return result
+    bad = [r for r in (result.get("report") or {}).get("results", []) if r.get("status") == "fail"]
+    if bad:
+        result["failed"] = True
+        result["msg"] = "%d instance(s) of %s failed: %s. Fix them and re-run to resume (state file %s)" % (
+            len(bad),
+            params["host"],
+            "; ".join(r["message"] for r in bad[:5]),
+            state_path,
+        )
+    return result
+
+
+def _run(params, nova_factory, cloud, state_path, log_path, check_mode):
     p = params
     opts = move_options(p)
     nova = nova_factory()
