@@ -372,6 +372,14 @@ service:
   returned: always
   type: dict
   sample: {"id": "5c1d...", "host": "compute1", "status": "enabled", "state": "up", "disabled_reason": null}
+service_now:
+  description:
+    - When a drain or an evacuation fails, the nova-compute service as it is at the end (C(service) is
+      the state found before the task changed it), so the failure shows that the host stays disabled.
+  returned: when state is drained or evacuated and the task failed
+  type: dict
+  sample: {"id": "5c1d...", "host": "compute1", "status": "disabled", "state": "up",
+           "disabled_reason": "kolla_ops.nova drain 2026-11-21T09:00Z by alice: kernel"}
 plan:
   description:
     - Per instance on the host when the task started, its class (live, cold, blocked, pending, moving),
@@ -504,6 +512,15 @@ class ComputeHostModule(OpenStackModule):
         name = getattr(getattr(self.conn, "config", None), "name", None)
         return name if isinstance(name, str) and name else "default"
 
+    def openstack_cloud_from_module(self):
+        # a cloud that cannot be loaded: say which clouds.yaml, cloud and user (never the password)
+        fail, cloud = self.fail_json, self.params.get("cloud")  # the base class pops "cloud"
+        self.fail_json = lambda msg, **kw: fail(msg=core.explain_cloud_error(cloud, msg), **kw)
+        try:
+            return super().openstack_cloud_from_module()
+        finally:
+            self.fail_json = fail
+
     def run(self):
         p = self.params
         cloud = self._cloud_name()
@@ -513,6 +530,12 @@ class ComputeHostModule(OpenStackModule):
         except ComputeHostError as exc:
             self.fail_json(
                 msg=exc.msg, host=p["host"], state_file=state_path, log_file=log_path, **exc.details
+            )
+        except core.CLOUD_ERRORS as exc:
+            self.fail_json(
+                msg=core.explain_cloud_error(cloud, "%s: %s" % (type(exc).__name__, exc)),
+                host=p["host"],
+                state_file=state_path,
             )
         result.setdefault("log_file", log_path)
         if result.pop("failed", False):

@@ -272,10 +272,11 @@ class Mover:
 
     def _failure_message(self, rec, default):
         mig = self.call(self.nova.last_migration, rec["id"])
+        fault = self.call(self.nova.fault, rec["id"]) if hasattr(self.nova, "fault") else None
         if mig:
             rec["migration_id"] = mig.get("id")
-            return "%s (migration %s status %s)" % (default, mig.get("id"), mig.get("status"))
-        return default
+            default = "%s (migration %s status %s)" % (default, mig.get("id"), mig.get("status"))
+        return "%s; Nova: %s" % (default, fault) if fault else default
 
     def _poll(self, rec, srv, fresh=False):
         if srv is None:

@@ -107,6 +107,6 @@ def test_module_fails_a_run_with_a_failed_row(monkeypatch, tmp_path):
     monkeypatch.setattr(core, "evacuate", lambda *a, **kw: dict(result))
     params = {k: v.get("default") for k, v in core.ARGUMENT_SPEC.items()}
     params.update(host="compute3", state="evacuated", fenced=True, user="pytest")
-    out = core.run(params, lambda: None, "sandbox", str(tmp_path / "s.json"), str(tmp_path / "s.log"), False)
+    out = core.run(params, FakeNova, "sandbox", str(tmp_path / "s.json"), str(tmp_path / "s.log"), False)
     assert out["failed"] is True
     assert out["msg"].startswith("1 instance(s) of compute3 failed: int2 x: failed compute3 -> compute1")
