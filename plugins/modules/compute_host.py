@@ -80,6 +80,12 @@ description:
     SHUTOFF instance, plus the host's uptime when a stop by Nova needs dating (C(plan_requests)).
     nova-compute logs each refused diagnostics request as an ERROR with a traceback
     (C(Exception during message handling ... InstanceInvalidState)); that is expected.
+  - Before disabling a host (O(state=drained), O(state=evacuated)) the task refuses when its availability
+    zone or aggregates would be left with fewer than O(min_enabled_hosts) enabled, up hosts, or its zone
+    with more than O(max_disabled_share) of its hosts disabled; the refusal names the hosts and the
+    numbers and changes nothing (check mode refuses too). O(allow_empty_zone=true) overrides it.
+  - The task fails when any instance row of the report is a failure, also when the instance is no
+    longer on the host.
   - Check mode returns the plan and changes nothing; a host with nothing left to do reports
     C(changed=false).
   - A drained or evacuated host reports C(changed=false); check mode returns the plan without touching
@@ -244,6 +250,30 @@ options:
         fails (progress is saved; run it again to resume).
     type: int
     default: 300
+  min_enabled_hosts:
+    description:
+      - With O(state=drained) or O(state=evacuated), refuse to disable the host when afterwards fewer
+        than this many other enabled, up compute hosts would remain in its availability zone, or in
+        any aggregate of two or more hosts it belongs to. Counted on the live service list read just
+        before this host, so a batch of hosts (a group name) stops at the first host that would
+        break the rule. Nova's API does not say which cell a host is in; the zone and aggregates
+        stand for it. A host already disabled is not checked (a re-run resumes). 0 or more.
+    type: int
+    default: 1
+  max_disabled_share:
+    description:
+      - With O(state=drained) or O(state=evacuated), refuse to disable the host when afterwards more
+        than this share (0-1) of the compute hosts of its availability zone would be disabled,
+        counting hosts disabled or forced down for any reason.
+    type: float
+    default: 0.5
+  allow_empty_zone:
+    description:
+      - Disable the host even when O(min_enabled_hosts) or O(max_disabled_share) refuse it (for example
+        the last host of a zone being retired). The override and what it overrode are written into
+        the disabled reason.
+    type: bool
+    default: false
   state_dir:
     description:
       - Directory of the state files, C(<cloud>-<host>.json).
@@ -342,6 +372,14 @@ service:
   returned: always
   type: dict
   sample: {"id": "5c1d...", "host": "compute1", "status": "enabled", "state": "up", "disabled_reason": null}
+service_now:
+  description:
+    - When a drain or an evacuation fails, the nova-compute service as it is at the end (C(service) is
+      the state found before the task changed it), so the failure shows that the host stays disabled.
+  returned: when state is drained or evacuated and the task failed
+  type: dict
+  sample: {"id": "5c1d...", "host": "compute1", "status": "disabled", "state": "up",
+           "disabled_reason": "kolla_ops.nova drain 2026-11-21T09:00Z by alice: kernel"}
 plan:
   description:
     - Per instance on the host when the task started, its class (live, cold, blocked, pending, moving),
@@ -474,6 +512,15 @@ class ComputeHostModule(OpenStackModule):
         name = getattr(getattr(self.conn, "config", None), "name", None)
         return name if isinstance(name, str) and name else "default"
 
+    def openstack_cloud_from_module(self):
+        # a cloud that cannot be loaded: say which clouds.yaml, cloud and user (never the password)
+        fail, cloud = self.fail_json, self.params.get("cloud")  # the base class pops "cloud"
+        self.fail_json = lambda msg, **kw: fail(msg=core.explain_cloud_error(cloud, msg), **kw)
+        try:
+            return super().openstack_cloud_from_module()
+        finally:
+            self.fail_json = fail
+
     def run(self):
         p = self.params
         cloud = self._cloud_name()
@@ -483,6 +530,12 @@ class ComputeHostModule(OpenStackModule):
         except ComputeHostError as exc:
             self.fail_json(
                 msg=exc.msg, host=p["host"], state_file=state_path, log_file=log_path, **exc.details
+            )
+        except core.CLOUD_ERRORS as exc:
+            self.fail_json(
+                msg=core.explain_cloud_error(cloud, "%s: %s" % (type(exc).__name__, exc)),
+                host=p["host"],
+                state_file=state_path,
             )
         result.setdefault("log_file", log_path)
         if result.pop("failed", False):

@@ -64,7 +64,7 @@ def _playbook_cmd(playbook, *extra):
     ]
 
 
-def run_module(sandbox, tmp_path, params, check=False, name="task"):
+def run_module(sandbox, tmp_path, params, check=False, name="task", env=None):
     """Run kolla_ops.nova.compute_host once through ansible-playbook; return its result."""
     args = {"cloud": "sandbox", "state_dir": str(tmp_path / "state"), "poll_interval": 1, "settle_time": 2}
     args.update(params)
@@ -72,7 +72,9 @@ def run_module(sandbox, tmp_path, params, check=False, name="task"):
     path = tmp_path / ("%s.yml" % name)
     path.write_text(json.dumps(play))
     cmd = _playbook_cmd(path, *(["--check"] if check else []))
-    res = subprocess.run(cmd, check=False, capture_output=True, text=True, env=_env(sandbox), timeout=600)
+    res = subprocess.run(
+        cmd, check=False, capture_output=True, text=True, env={**_env(sandbox), **(env or {})}, timeout=600
+    )
     try:
         # the JSON document starts at the first line that is "{" (profile_tasks may print too)
         text = res.stdout
@@ -211,6 +213,26 @@ def test_unknown_host_fails_clearly(sandbox, tmp_path):
     assert "compute1" in res["msg"] and "compute3" in res["msg"]
 
 
+def test_cloud_errors_name_the_file_the_cloud_and_the_user(sandbox, tmp_path):
+    """Issue 21 (minor): the error names the clouds.yaml path, the cloud and the user, never the password."""
+    res = run_module(sandbox, tmp_path, {"host": HOST, "cloud": "nosuchcloud"}, check=True)
+    assert res.get("failed") is True
+    assert "cloud 'nosuchcloud' is not defined" in res["msg"], res["msg"]
+    assert "%s defines sandbox, sandbox-member" % sandbox.clouds_yaml in res["msg"]
+
+    import yaml
+
+    conf = yaml.safe_load(sandbox.clouds_yaml.read_text())
+    conf["clouds"]["sandbox"]["auth"]["password"] = "wrong-pw-71c3"
+    bad = tmp_path / "clouds.yaml"
+    bad.write_text(yaml.safe_dump(conf))
+    res = run_module(sandbox, tmp_path, {"host": HOST}, check=True, env={"OS_CLIENT_CONFIG_FILE": str(bad)})
+    assert res.get("failed") is True, res
+    msg = res["msg"]
+    assert "refused the credentials of cloud 'sandbox' (%s), user 'admin'" % bad in msg, msg
+    assert "wrong-pw-71c3" not in json.dumps(res)
+
+
 def test_check_mode_changes_nothing(sandbox, admin_conn, boot_server, drain_host, tmp_path):
     servers = boot_many(sandbox, admin_conn, boot_server, 2)
     off = servers[1]
@@ -283,6 +305,9 @@ def test_failing_migration_under_failure_policy(
     assert res["failed"] is True
     assert rows[bad.id]["outcome"] == "failed"
     assert "still on compute3" in rows[bad.id]["message"]
+    # Nova records no fault for a driver-side live-migration failure (the sandbox's injection):
+    # the migration status is all the API has (test_messages.py covers a fault Nova records)
+    assert "status failed" in rows[bad.id]["message"]
     assert admin_conn.compute.get_server(bad.id).compute_host == drain_host
     outcomes = [rows[s.id]["outcome"] for s in good]
     if policy == "continue":

@@ -13,6 +13,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.classi
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.guards import (
     candidate_hosts,
     match_host,
+    zone_guard,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     COLD_STATUSES,
@@ -95,7 +96,7 @@ def drain(
         ]
         if previous and previous.get("operation") != "drain":
             unfinished = []
-        disable_reason = operation_reason("drain", reason, user)
+        disable_reason = operation_reason("drain", zone_guard(nova, services, svc, opts, reason), user)
         result = {
             "host": host,
             "service": service_view(svc),

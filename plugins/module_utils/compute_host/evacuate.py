@@ -20,6 +20,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.guards
     forced_down_by_evacuation,
     forced_down_guard,
     match_host,
+    zone_guard,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     RESUME_EVACUATE,
@@ -140,7 +141,7 @@ def evacuate(
             for p in plan
             if p["local_root_disk"] and not shared_storage
         ]
-        disable_reason = operation_reason("evacuate", reason, user)
+        disable_reason = operation_reason("evacuate", zone_guard(nova, services, svc, opts, reason), user)
         result = {
             "host": host,
             "service": service_view(svc),
@@ -154,7 +155,7 @@ def evacuate(
         unfinished = [
             r
             for r in ((previous or {}).get("instances") or {}).values()
-            if resuming and r.get("status") == "started"
+            if resuming and r.get("status") in ("started", "failed")  # a re-run finishes the job
         ]
         already = svc.get("forced_down") and svc.get("status") == "disabled" and not plan and not unfinished
         if check_mode or already:

@@ -155,3 +155,73 @@ def evacuation_guard(nova: Any, host: str) -> tuple[list[dict], list[dict]]:
                 }
             )
     return unfinished, stale
+
+
+def _usable(s: dict) -> bool:
+    """An enabled, up, not forced-down service: one the scheduler may place instances on."""
+    return s.get("status") == "enabled" and service_is_up(s) and not s.get("forced_down")
+
+
+def _disabled(s: dict) -> bool:
+    return s.get("status") == "disabled" or bool(s.get("forced_down"))
+
+
+def zone_guard(nova: Any, services: list[dict], svc: dict, opts: Any, reason: str | None) -> str | None:
+    """Refuse to disable ``svc`` when its availability zone or aggregates would be left too empty.
+
+    Counted on the live service list (``services``, read just before this host): after the host
+    is disabled at least ``opts.min_enabled_hosts`` other enabled, up compute hosts must remain in
+    its availability zone and in each aggregate it belongs to, and no more than
+    ``opts.max_disabled_share`` of the zone may be disabled (hosts disabled or forced down for
+    any reason count). A one-host aggregate is not counted (it cannot keep a host while its
+    only host is maintained; the zone rule still holds). Nova's API does not say which cell a
+    host is in, so the cell is covered only through its zone and aggregates.
+    ``opts.allow_empty_zone`` lets it pass and returns ``reason`` with the override noted, for
+    the disabled reason. A service already disabled changes nothing: ``reason`` is returned.
+    """
+    if svc.get("status") == "disabled":
+        return reason
+    host = svc.get("host")
+    computes = [s for s in services if s.get("binary") == svc.get("binary", "nova-compute")]
+    groups = [
+        (
+            "availability zone %s" % (svc.get("zone") or "(none)"),
+            [s for s in computes if s.get("zone") == svc.get("zone")],
+            True,
+        )
+    ]
+    for agg in nova.aggregates() if hasattr(nova, "aggregates") else ():
+        members = set(agg.get("hosts") or ())
+        if host in members and len(members) > 1:
+            groups.append(
+                ("aggregate %s" % agg.get("name"), [s for s in computes if s.get("host") in members], False)
+            )
+    problems = []
+    for label, members, is_zone in groups:
+        left = sorted(s["host"] for s in members if s.get("host") != host and _usable(s))
+        if len(left) < opts.min_enabled_hosts:
+            problems.append(
+                "%s would keep %d enabled, up compute host(s) (%s) of %d, fewer than min_enabled_hosts=%d"
+                % (label, len(left), ", ".join(left) or "none", len(members), opts.min_enabled_hosts)
+            )
+        if is_zone and members:
+            off = sorted({s["host"] for s in members if _disabled(s)} | {host})
+            share = len(off) / len(members)
+            if share > opts.max_disabled_share:
+                problems.append(
+                    "%s would have %d of %d compute hosts disabled (%s), a share of %.2f, more than "
+                    "max_disabled_share=%.2f"
+                    % (label, len(off), len(members), ", ".join(off), share, opts.max_disabled_share)
+                )
+    if not problems:
+        return reason
+    if opts.allow_empty_zone:
+        note = "allow_empty_zone: " + "; ".join(p.split(",")[0] for p in problems)
+        return "%s (%s)" % (reason, note) if reason else note
+    raise ComputeHostError(
+        "refusing to disable %s: %s. Each later host would push its instances onto hosts disabled next, "
+        "and the last would have nowhere to go. Nothing was changed on %s. Name fewer hosts (-l HOST), "
+        "enable hosts first (restore.yml), or, when emptying it is really meant, set "
+        "allow_empty_zone=true (recorded in the disabled reason)." % (host, "; ".join(problems), host),
+        zone_problems=problems,
+    )

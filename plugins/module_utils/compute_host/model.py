@@ -171,6 +171,9 @@ class MoveOptions:
         max_attempts=3,
         request_workers=0,
         retries=0,
+        min_enabled_hosts=1,
+        max_disabled_share=0.5,
+        allow_empty_zone=False,
     ):
         check_option("max_concurrent", max_concurrent, "at least 1", lambda v: v >= 1)
         check_option(
@@ -186,6 +189,13 @@ class MoveOptions:
         check_option("pending_timeout", pending_timeout, "greater than 0 seconds", lambda v: v > 0)
         check_option("api_retry_timeout", api_retry_timeout, "0 seconds or more", lambda v: v >= 0)
         check_option("retries", retries, "0 or more", lambda v: v >= 0)
+        check_option("min_enabled_hosts", min_enabled_hosts, "0 or more", lambda v: v >= 0)
+        check_option(
+            "max_disabled_share",
+            max_disabled_share,
+            "between 0 and 1 (a share of the zone)",
+            lambda v: 0 <= v <= 1,
+        )
         if timeout_action not in ("abort", "force_complete"):
             raise ComputeHostError("timeout_action must be abort or force_complete, got %r" % timeout_action)
         if failure_policy not in ("stop", "continue"):
@@ -205,6 +215,9 @@ class MoveOptions:
         self.max_attempts = max_attempts
         self.request_workers = request_workers
         self.retries = retries
+        self.min_enabled_hosts = min_enabled_hosts
+        self.max_disabled_share = max_disabled_share
+        self.allow_empty_zone = bool(allow_empty_zone)
 
 
 def new_record(server: dict, source: str, run: int) -> dict:

@@ -12,18 +12,57 @@ import getpass
 import os
 from typing import Any
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud_check import CloudError, check_cloud
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.drain import drain
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.enable import enable
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.evacuate import evacuate
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.guards import match_host
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
+    ComputeHostError,
     MoveOptions,
+    TransientError,
     check_evacuate_limits,
+    service_view,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import recover
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.state import (
     default_state_dir,
     state_basename,
 )
+
+try:
+    from keystoneauth1 import exceptions as _ks_exc
+    from openstack import exceptions as _sdk_exc
+
+    # what a cloud that cannot be used raises before (or instead of) any answer from Nova
+    CLOUD_ERRORS: tuple = (TransientError, _ks_exc.ClientException, _sdk_exc.ConfigException)
+except ImportError:  # pragma: no cover - the module reports missing openstacksdk itself
+    CLOUD_ERRORS = (TransientError,)
+
+
+def explain_cloud_error(cloud: Any, error: str) -> str:
+    """An error reaching the cloud, with the clouds.yaml path, the cloud and the user (never a secret).
+
+    ``cloud_check.check_cloud`` (Keystone, the compute endpoint) says what is wrong; when it finds
+    nothing the error is returned with the same three facts appended.
+    """
+    clouds_yaml = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    name = cloud if isinstance(cloud, str) and cloud else os.environ.get("OS_CLOUD")
+    if not name:
+        return "%s (no cloud named: set cloud, or kolla_ops_cloud in the playbooks)" % error
+    try:
+        found = check_cloud(name, clouds_yaml, services=("compute",), require_admin=False)
+    except CloudError as exc:
+        return str(exc)
+    except Exception as exc:
+        found = {"cloud": name, "clouds_yaml": clouds_yaml, "user": None, "check": repr(exc)[:200]}
+    return "%s (cloud %r in %s, user %r)" % (
+        error,
+        found.get("cloud"),
+        found.get("clouds_yaml") or "no clouds.yaml",
+        found.get("user"),
+    )
+
 
 ARGUMENT_SPEC = dict(
     host=dict(type="str", required=True),
@@ -51,6 +90,9 @@ ARGUMENT_SPEC = dict(
     settle_time=dict(type="float", default=5.0),
     pending_timeout=dict(type="int", default=300),
     api_retry_timeout=dict(type="int", default=300),
+    min_enabled_hosts=dict(type="int", default=1),
+    max_disabled_share=dict(type="float", default=0.5),
+    allow_empty_zone=dict(type="bool", default=False),
     state_dir=dict(type="path"),
     state_file=dict(type="path"),
     log_file=dict(type="path"),
@@ -82,6 +124,9 @@ def move_options(params: dict[str, Any]) -> MoveOptions:
         blocked_metadata=params["blocked_metadata"],
         request_workers=params["max_concurrent"],
         retries=params["retries"],
+        min_enabled_hosts=params["min_enabled_hosts"],
+        max_disabled_share=params["max_disabled_share"],
+        allow_empty_zone=params["allow_empty_zone"],
     )
     if params["state"] == "evacuated":
         check_evacuate_limits(params["max_down_hosts"], params["max_down_share"], params["service_down_time"])
@@ -91,7 +136,46 @@ def move_options(params: dict[str, Any]) -> MoveOptions:
 def run(
     params: dict[str, Any], nova_factory: Any, cloud: str, state_path: str, log_path: str, check_mode: bool
 ) -> dict[str, Any]:
-    """Reach ``params["state"]`` on the host; ``nova_factory()`` builds the adapter once options are valid."""
+    """Reach ``params["state"]`` on the host; ``nova_factory()`` builds the adapter once options are valid.
+
+    A drain or evacuation whose report has a failed instance row fails (``failed``), also when
+    nothing remains on the host (a server moved but not started again, a move that went wrong).
+    """
+    made = []
+    result = _run(
+        params, lambda: made.append(nova_factory()) or made[-1], cloud, state_path, log_path, check_mode
+    )
+    if params["state"] not in ("drained", "evacuated"):
+        return result
+    bad = [r for r in (result.get("report") or {}).get("results", []) if r.get("status") == "fail"]
+    if bad and not result.get("failed"):
+        result["failed"] = True
+        result["msg"] = "%d instance(s) of %s failed: %s. Fix them and re-run to resume (state file %s)" % (
+            len(bad),
+            params["host"],
+            "; ".join(r["message"] for r in bad[:5]),
+            state_path,
+        )
+    if result.get("failed") and made and not check_mode:
+        service_now(made[0], params["host"], result)
+    return result
+
+
+def service_now(nova: Any, host: str, result: dict[str, Any]) -> None:
+    """A failed drain or evacuation shows the service as it is now (``service`` is from before)."""
+    try:
+        svc = match_host(nova.services(), host)
+    except (ComputeHostError, TransientError):
+        return
+    result["service_now"] = service_view(svc)
+    result["msg"] += " nova-compute on %s is now %s%s." % (
+        host,
+        svc.get("status"),
+        " (reason: %s)" % svc["disabled_reason"] if svc.get("disabled_reason") else "",
+    )
+
+
+def _run(params, nova_factory, cloud, state_path, log_path, check_mode):
     p = params
     opts = move_options(p)
     nova = nova_factory()

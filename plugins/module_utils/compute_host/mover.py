@@ -34,6 +34,10 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model 
     iso,
     new_record,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.settle import (
+    migration_finished,
+    restart_evacuated,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.state import (
     Progress,
 )
@@ -151,6 +155,8 @@ class Mover:
             self.stopped_by = rec["id"]
             self.emit("stopping", rec, "failure_policy=stop: no new migrations; waiting for running ones")
 
+    finish = _finish
+
     def _record(self, server, source):
         recs = self.state.instances
         rec = recs.get(server["id"])
@@ -232,6 +238,10 @@ class Mover:
             srv = self.call(self.nova.get_server, rec["id"])
             if srv and (srv.get("task_state") in MOVING_TASK_STATES or srv.get("status") in MOVING_STATUSES):
                 self.emit("adopted", rec, "Nova reports a migration already under way")
+            elif srv and not srv.get("task_state") and self._arrived(rec, srv):
+                self.emit(
+                    "adopted", rec, "Nova refused (%s) but the server is already on %s" % (exc, srv["host"])
+                )
             else:
                 self._finish(rec, "failed", "failed", "Nova refused the request: %s" % exc)
                 return
@@ -256,14 +266,19 @@ class Mover:
             return host == rec["target"]
         return bool(host) and host != rec["source"]
 
+    def _left(self, sid, source):
+        srv = self.call(self.nova.get_server, sid)
+        return srv is None or srv.get("host") != source
+
     def _failure_message(self, rec, default):
         mig = self.call(self.nova.last_migration, rec["id"])
+        fault = self.call(self.nova.fault, rec["id"]) if hasattr(self.nova, "fault") else None
         if mig:
             rec["migration_id"] = mig.get("id")
-            return "%s (migration %s status %s)" % (default, mig.get("id"), mig.get("status"))
-        return default
+            default = "%s (migration %s status %s)" % (default, mig.get("id"), mig.get("status"))
+        return "%s; Nova: %s" % (default, fault) if fault else default
 
-    def _poll(self, rec, srv):
+    def _poll(self, rec, srv, fresh=False):
         if srv is None:
             self._finish(rec, "gone", "gone", "the server was deleted during the operation")
             return
@@ -294,10 +309,19 @@ class Mover:
                 try:
                     self.call(self.nova.start_server, rec["id"])
                     rec["start_sent"] = True
+                    self._tmo[rec["id"]] = self.clock()
                     self.changed = True
                     self.emit("starting", rec, "rebuilt on %s stopped; starting it" % srv.get("host"))
                 except ConflictError:
                     pass
+            if self.clock() - self._tmo.setdefault(rec["id"], self.clock()) > self.opts.timeout:
+                self._finish(
+                    rec,
+                    "failed",
+                    "failed",
+                    "evacuated to %s but still SHUTOFF %ss later" % (srv.get("host"), self.opts.timeout),
+                    destination=srv.get("host"),
+                )
             return
         if not task and status in FINAL_OK_STATUSES and self._arrived(rec, srv):
             rec["migration_status"] = None
@@ -314,6 +338,24 @@ class Mover:
             self._finish(rec, "failed", "failed", self._failure_message(rec, "the server went to ERROR"))
             return
         if not task and srv.get("host") == rec["source"]:
+            if not fresh:
+                # the listing may lag behind Nova: judge a retry or a failure on a fresh read
+                again = self.call(self.nova.get_server, rec["id"])
+                if again is None or again.get("host") != rec["source"] or again.get("task_state"):
+                    return self._poll(rec, again, fresh=True)
+            mig = migration_finished(self, rec) if rec.get("status") == "started" else None
+            if mig:
+                if not rec.get("lag_seen"):
+                    rec["lag_seen"] = mig.get("id")
+                    self.emit(
+                        "waiting",
+                        rec,
+                        "migration %s is %s; waiting for the server" % (mig.get("id"), mig.get("status")),
+                    )
+                elapsed = self.clock() - self._tmo.setdefault(rec["id"], self.clock())
+                if elapsed > self.opts.timeout:
+                    self._on_timeout(rec, elapsed)
+                return None
             if rec.get("uncertain") and rec["attempts"] < self.opts.max_attempts:
                 rec["status"] = "queued"
                 self.inflight.pop(rec["id"], None)
@@ -460,6 +502,8 @@ class Mover:
                 if sid in self.inflight or sid in self.queue:
                     continue
                 rec = recs.get(sid)
+                if rec and rec.get("status") == "done" and self._left(sid, source):
+                    continue  # moved: the listing lags behind Nova
                 if (
                     rec
                     and rec.get("run") == self.run
@@ -531,6 +575,8 @@ class Mover:
                 empty_since = None
             self.sleep(opts.poll_interval)
         self._reconcile(source)
+        if self.mode == "evacuate":
+            restart_evacuated(self, source)
         self.state.data["runs"][-1]["finished_at"] = iso()
         self.state.save()
         return recs

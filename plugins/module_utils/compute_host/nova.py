@@ -221,6 +221,10 @@ class NovaAdapter:
         return out
 
     @_wrap
+    def aggregates(self):
+        return [{"name": a.name, "hosts": list(a.hosts or [])} for a in self.compute.aggregates()]
+
+    @_wrap
     def evacuate(self, server_id, host=None):
         self.compute.evacuate_server(server_id, host=host)
 
@@ -301,6 +305,30 @@ class NovaAdapter:
                 return hv.uptime
             if not sdk_utils.supports_microversion(self.compute, HYPERVISOR_UPTIME_IN_DETAIL):
                 return self.compute.get_hypervisor_uptime(hv).uptime
+        return None
+
+    @_wrap
+    def fault(self, server_id):
+        """Nova's account of a server's last failure: its fault, else the failed event of its last action.
+
+        A failed live migration leaves no fault on the server (it stays ACTIVE); the event of the
+        action carries the exception (``details``, compute API 2.84+, else its traceback's last line).
+        """
+        srv = self.compute.get_server(server_id)
+        fault = srv.fault if isinstance(srv.fault, dict) else {}
+        if fault.get("message"):
+            return "%s (code %s)" % (fault["message"], fault.get("code"))
+        for action in self.compute.server_actions(server_id):
+            full = self.compute.get_server_action(action.request_id, server_id, ignore_missing=True)
+            for ev in (full.events if full else None) or []:
+                ev = ev if isinstance(ev, dict) else ev.to_dict(computed=False)
+                if (ev.get("result") or "").lower() == "error":
+                    lines = (ev.get("traceback") or "").strip().splitlines()
+                    why = ev.get("details") or (lines[-1].strip() if lines else None) or "Error"
+                    return " ".join(("%s on %s: %s" % (ev.get("event"), ev.get("host") or "?", why)).split())[
+                        :300
+                    ]
+            return None  # only the latest action
         return None
 
     @_wrap

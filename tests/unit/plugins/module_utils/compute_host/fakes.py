@@ -282,6 +282,10 @@ class FakeNova:
         self._guard("provider_allocations", host)
         return [dict(a) for a in getattr(self, "allocations", {}).get(host, [])]
 
+    def aggregates(self):
+        self._guard("aggregates")
+        return [dict(a) for a in getattr(self, "aggregates_", [])]
+
     def server_groups(self):
         self._guard("server_groups")
         return [dict(g) for g in self.groups]
