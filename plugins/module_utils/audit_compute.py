@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import in_progress_migrations
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_services import version_spread
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_services import version_spread
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 

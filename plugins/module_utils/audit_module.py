@@ -25,15 +25,15 @@ import datetime
 import difflib
 import re
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import (
-    PLACEMENT_SOURCES,
-    AuditCollector,
-    AuditError,
-)
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
     NOVA_COMMANDS_SPEC,
     NovaCommandError,
     nova_commands_from_params,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import (
+    PLACEMENT_SOURCES,
+    AuditCollector,
+    AuditError,
 )
 
 COMMON_SPEC = {

@@ -14,7 +14,7 @@ import math
 import re
 import shlex
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_services
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
 
 CELL0_UUID = "00000000-0000-0000-0000-000000000000"
 RESOURCE_CLASSES = ("VCPU", "MEMORY_MB", "DISK_GB")

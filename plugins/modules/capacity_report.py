@@ -116,7 +116,6 @@ scope_error:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import AuditError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
@@ -127,6 +126,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement imp
     capacity,
     capacity_report_of,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import AuditError
 
 DEFAULT_RESOURCE_CLASSES = ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB")
 

@@ -229,9 +229,10 @@ import time
 from ansible.module_utils.urls import open_url
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_services, verify_checks
+from ansible_collections.kolla_ops.nova.plugins.module_utils import verify_checks
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import ScopeError
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
     NOVA_COMMANDS_SPEC,
     NovaCommandError,
     nova_commands_from_params,

@@ -142,7 +142,6 @@ import re
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import AuditError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
@@ -157,6 +156,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement imp
     find_orphaned_allocations,
     in_progress_migrations,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import AuditError
 
 _NOVA_MANAGE_CONSUMER = re.compile(r"consumer UUID ([0-9a-fA-F-]{36})")
 

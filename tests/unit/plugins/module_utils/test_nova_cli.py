@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
     NovaCommandError,
     NovaCommands,
     parse_mysql_batch,

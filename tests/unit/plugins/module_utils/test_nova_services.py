@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_services as ns
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services as ns
 
 NOW = datetime.datetime(2026, 11, 21, 6, 30, 0)
 

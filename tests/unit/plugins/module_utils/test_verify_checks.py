@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_services as ns
 from ansible_collections.kolla_ops.nova.plugins.module_utils import verify_checks as vc
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import NovaCommands
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services as ns
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NovaCommands
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 NOW = datetime.datetime(2026, 11, 21, 6, 30, 0)

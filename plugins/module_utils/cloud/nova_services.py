@@ -20,7 +20,7 @@ Plain data in, plain data out; shared by the verify, audit and upgrade modules.
 
 from __future__ import annotations
 
-import datetime
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import parse_time, utcnow
 
 SERVICE_DOWN_TIME = 60  # nova.conf [DEFAULT] service_down_time
 REPORT_INTERVAL = 10  # nova.conf [DEFAULT] report_interval
@@ -37,30 +37,6 @@ def _bool(value):
     if isinstance(value, (int, float)):
         return bool(value)
     return str(value).strip().lower() in _TRUE
-
-
-def parse_time(value):
-    """A naive-UTC datetime from an ISO 8601 string, a ``YYYY-MM-DD HH:MM:SS`` SQL
-    value or a datetime; None for empty values."""
-    if value in (None, "", "NULL", "None"):
-        return None
-    if isinstance(value, datetime.datetime):
-        dt = value
-    else:
-        text = str(value).strip().replace(" ", "T", 1)
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            dt = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(datetime.UTC).replace(tzinfo=None)
-    return dt
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _int_or_none(value):
