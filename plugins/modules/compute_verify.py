@@ -229,8 +229,7 @@ import time
 from ansible.module_utils.urls import open_url
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import verify_checks
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import ScopeError
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import ScopeError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
     NOVA_COMMANDS_SPEC,
@@ -238,6 +237,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli impo
     nova_commands_from_params,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import checks as verify_checks
 
 SMOKE_DELETE_WAIT = 60  # seconds the smoke test waits at least for its server to be deleted
 CHECK_GROUPS = ["services", "versions", "cells", "placement", "inventories", "console", "smoke"]

@@ -185,7 +185,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.kernel_cmdline import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kernel_cmdline import (
     GrubbyBackend,
     KernelCmdlineError,
     desired_tokens,

@@ -371,6 +371,25 @@ class CloudReader:
 
         return self._cached("providers", load)
 
+    def resource_classes(self) -> list[str]:
+        """Names of every resource class Placement knows (standard and custom)."""
+
+        def load():
+            data = self._placement_json("/resource_classes", microversion="1.2")
+            return [rc["name"] for rc in data.get("resource_classes") or []]
+
+        return self._cached("resource_classes", load)
+
+    def delete_allocations(self, consumer: str) -> int | None:
+        """Delete every allocation of ``consumer``; the HTTP status, None when it had none (404)."""
+        path = "/allocations/%s" % consumer
+        resp = self.conn.placement.delete(path, microversion=PLACEMENT_MICROVERSION)
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 400:
+            raise AuditError("DELETE %s: HTTP %s %s" % (path, resp.status_code, resp.text[:300]))
+        return resp.status_code
+
     def allocations(self) -> dict[str, dict[str, dict[str, int]]]:
         """provider uuid -> consumer uuid -> {resource class: used}."""
 

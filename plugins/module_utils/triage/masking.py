@@ -1,6 +1,6 @@
 # Copyright: kolla_ops.nova contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Moved to ``common/masking.py``; re-exported here until the callers are rewritten (SHIM: remove at merge)."""
+"""Moved to ``common/masking.py``; re-exported for old callers (SHIM: remove at merge)."""
 
 from __future__ import annotations
 

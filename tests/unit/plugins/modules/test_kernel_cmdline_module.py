@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.kernel_cmdline import KernelCmdlineError
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kernel_cmdline import KernelCmdlineError
 from ansible_collections.kolla_ops.nova.plugins.modules import kernel_cmdline
 
 GRUB = 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet hugepages=4"\n'

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (
     allocation_report,
     capacity,
     capacity_report_of,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import verify_checks as vc
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import checks as vc
 
 SDK_ERROR = "Server:abc transitioned to failure state ERROR"
 FAULT = "No valid host was found. There are not enough hosts available."

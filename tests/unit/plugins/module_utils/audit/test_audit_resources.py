@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.resources import (
     audit_images,
     find_orphaned_ports,
     image_report,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.compute import (
     analyse_services,
     cell_report,
     find_stuck_servers,

@@ -12,8 +12,17 @@ import types
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import audit_module
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import (
+    allocations as placement_allocation_audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import capacity as capacity_report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import images as image_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import ports as port_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import quota as quota_usage_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import run as audit_module
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import servers as server_state_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import services as compute_service_audit
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     KNOWN_LISTED,
     ScopeError,
     check_scope,
@@ -22,15 +31,6 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import
     uuid_scope,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
-from ansible_collections.kolla_ops.nova.plugins.modules import (
-    capacity_report,
-    compute_service_audit,
-    image_audit,
-    placement_allocation_audit,
-    port_audit,
-    quota_usage_audit,
-    server_state_audit,
-)
 
 FIX = "Correct it or leave hosts out."
 U1 = "0b7e3c9a-1f2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -201,13 +201,10 @@ class Collector:
             identity=types.SimpleNamespace(
                 projects=lambda: [types.SimpleNamespace(id="p-1", name="demo")],
             ),
-            placement=types.SimpleNamespace(get=self._placement_get),
         )
 
-    def _placement_get(self, path, microversion=None):
-        assert path == "/resource_classes"
-        body = {"resource_classes": [{"name": n} for n in ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB", "VGPU")]}
-        return types.SimpleNamespace(status_code=200, json=lambda: body, text="")
+    def resource_classes(self):
+        return ["VCPU", "PCPU", "MEMORY_MB", "DISK_GB", "VGPU"]
 
     def _sql(self, database, query):
         self.queries.append(query)

@@ -21,7 +21,6 @@ names them in the report.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import re
 
@@ -35,6 +34,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import
     AuditCollector,
     AuditError,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError, fail_module
 
 COMMON_SPEC = {
     "fix": {"type": "bool", "default": False},
@@ -70,7 +70,7 @@ def suggest(value, known):
     return close[0] if close else None
 
 
-class ScopeError(ValueError):
+class ScopeError(KollaOpsError, ValueError):
     """A scope option names something the cloud does not know.
 
     ``known``: every value the option accepts (close matches are looked up there);
@@ -103,6 +103,8 @@ class ScopeError(ValueError):
             fix,
         )
         super().__init__(message)
+
+    result_key = "scope_error"
 
     def details(self):
         return {
@@ -165,10 +167,6 @@ def report_not_found(report, check, option, missing, noun, why):
     )
 
 
-def utcnow():
-    return datetime.datetime.now(datetime.UTC)
-
-
 def _runner(ansible_module):
     def run(argv):
         return ansible_module.run_command(argv)
@@ -223,7 +221,5 @@ def run_audit(module, audit, apply=None, placement=True):
                 **result,
             )
         module.exit_json(**result)
-    except ScopeError as exc:
-        module.fail_json(msg=str(exc), scope_error=exc.details())
-    except (AuditError, NovaCommandError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
+    except (KollaOpsError, ValueError) as exc:  # ScopeError, AuditError, NovaCommandError, bad input
+        fail_module(module, exc)

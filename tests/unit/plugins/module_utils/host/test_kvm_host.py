@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.kvm_host import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kvm import (
     module_name,
     parse_cpuinfo,
     parse_nested,

@@ -4,32 +4,14 @@
 
 from __future__ import annotations
 
-import datetime
-
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import in_progress_migrations
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import in_progress_migrations
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_services import version_spread
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import parse_time
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 
-def parse_time(value):
-    """ISO 8601 (with or without zone, 'Z' or microseconds) -> aware datetime, or None."""
-    if not value:
-        return None
-    if isinstance(value, datetime.datetime):
-        dt = value
-    else:
-        text = str(value).strip().replace("Z", "+00:00").replace(" ", "T", 1)
-        try:
-            dt = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=datetime.UTC)
-    return dt
-
-
 def age_seconds(value, now):
-    dt = parse_time(value)
+    dt = parse_time(value, aware=True)
     return None if dt is None else max(0.0, (now - dt).total_seconds())
 
 

@@ -6,10 +6,10 @@ import datetime
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import verify_checks as vc
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services as ns
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NovaCommands
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import checks as vc
 
 NOW = datetime.datetime(2026, 11, 21, 6, 30, 0)
 CELL1 = "5b1c0e7e-3a55-4a5e-9f2f-6f3c0d0b9d11"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.kernel_cmdline import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kernel_cmdline import (
     GrubbyBackend,
     KernelCmdlineError,
     desired_tokens,

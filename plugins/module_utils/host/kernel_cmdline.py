@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError
+
 _KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _VALUE = re.compile(r"^[^\s\"'\\$`]*$")
 
 
-class KernelCmdlineError(ValueError):
+class KernelCmdlineError(KollaOpsError, ValueError):
     """An argument, a file or a command that cannot be handled safely."""
 
 
