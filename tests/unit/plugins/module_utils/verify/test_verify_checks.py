@@ -10,6 +10,9 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_s
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NovaCommands
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import checks as vc
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import console as vcon
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import placement as vp
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import smoke as vs
 
 NOW = datetime.datetime(2026, 11, 21, 6, 30, 0)
 CELL1 = "5b1c0e7e-3a55-4a5e-9f2f-6f3c0d0b9d11"
@@ -195,22 +198,22 @@ HOSTS = ["compute1", "compute2", "compute3"]
 
 
 def test_hosts_one_to_one():
-    results = run(vc.check_hosts, HOSTS, HYPS, RPS)
+    results = run(vp.check_hosts, HOSTS, HYPS, RPS)
     assert one(results, "hypervisors.services")["status"] == "pass"
     assert one(results, "placement.providers")["status"] == "pass"
 
 
 def test_provider_without_hypervisor_fails_unless_ignored():
     rps = RPS + [{"id": "g", "name": "ghost", "parent_provider_id": None}]
-    r = one(run(vc.check_hosts, HOSTS, HYPS, rps), "placement.providers")
+    r = one(run(vp.check_hosts, HOSTS, HYPS, rps), "placement.providers")
     assert r["status"] == "fail" and "provider ghost (g) has no hypervisor" in r["message"]
     assert "openstack resource provider delete g" in r["fix"]
-    r = one(run(vc.check_hosts, HOSTS, HYPS, rps, ignore_providers=["ghost"]), "placement.providers")
+    r = one(run(vp.check_hosts, HOSTS, HYPS, rps, ignore_providers=["ghost"]), "placement.providers")
     assert r["status"] == "pass"
 
 
 def test_hypervisor_without_provider_and_service_without_hypervisor():
-    results = run(vc.check_hosts, HOSTS + ["compute4"], HYPS, RPS[:2], SANDBOX)
+    results = run(vp.check_hosts, HOSTS + ["compute4"], HYPS, RPS[:2], SANDBOX)
     r = one(results, "placement.providers")
     assert r["status"] == "fail" and "hypervisor compute3 (u3) has no resource provider" in r["message"]
     r = one(results, "hypervisors.services")
@@ -228,7 +231,7 @@ def inv(vcpu_ratio=16.0, ram_ratio=1.5, disk_ratio=1.0, reserved_mem=512, reserv
 
 
 def test_expected_from_profile():
-    exp = vc.expected_from_profile(
+    exp = vp.expected_from_profile(
         {
             "cpu_allocation_ratio": "3.0",
             "ram_allocation_ratio": 1.0,
@@ -244,8 +247,8 @@ def test_expected_from_profile():
         "MEMORY_MB": {"allocation_ratio": 1.0, "reserved": 2048},
         "DISK_GB": {"reserved": 2},
     }
-    assert vc.expected_from_profile({}) == {}
-    assert vc.expected_from_profile(None) == {}
+    assert vp.expected_from_profile({}) == {}
+    assert vp.expected_from_profile(None) == {}
 
 
 def test_inventories_match_and_mismatch():
@@ -254,7 +257,7 @@ def test_inventories_match_and_mismatch():
         "compute2": {"VCPU": {"allocation_ratio": 3.0}},
     }
     inventories = {"u1": inv(), "u2": inv()}
-    results = run(vc.check_inventories, expected, inventories, RPS, HYPS)
+    results = run(vp.check_inventories, expected, inventories, RPS, HYPS)
     assert one(results, "inventories.compute1")["status"] == "pass"
     r = one(results, "inventories.compute2")
     assert r["status"] == "fail"
@@ -265,21 +268,21 @@ def test_inventories_match_and_mismatch():
 
 
 def test_inventories_skip_and_missing_provider():
-    assert one(run(vc.check_inventories, {}, {}, RPS, HYPS), "inventories")["status"] == "skip"
+    assert one(run(vp.check_inventories, {}, {}, RPS, HYPS), "inventories")["status"] == "skip"
     r = one(
-        run(vc.check_inventories, {"nohost": {"VCPU": {"reserved": 0}}}, {}, RPS, HYPS), "inventories.nohost"
+        run(vp.check_inventories, {"nohost": {"VCPU": {"reserved": 0}}}, {}, RPS, HYPS), "inventories.nohost"
     )
     assert r["status"] == "fail"
-    r = one(run(vc.check_inventories, {"compute1": {}}, {}, RPS, HYPS), "inventories.compute1")
+    r = one(run(vp.check_inventories, {"compute1": {}}, {}, RPS, HYPS), "inventories.compute1")
     assert r["status"] == "skip"
 
 
 def test_resolve_provider_by_service_host_and_short_name():
     rps = [{"id": "u1", "name": "compute1.example.org", "parent_provider_id": None}]
     hyps = [{"id": "u1", "name": "compute1.example.org", "service_host": "c1"}]
-    assert vc.resolve_provider("c1", rps, hyps)["id"] == "u1"
-    assert vc.resolve_provider("compute1", rps, [])["id"] == "u1"
-    assert vc.resolve_provider("compute9", rps, hyps) is None
+    assert vp.resolve_provider("c1", rps, hyps)["id"] == "u1"
+    assert vp.resolve_provider("compute1", rps, [])["id"] == "u1"
+    assert vp.resolve_provider("compute9", rps, hyps) is None
 
 
 # --- console -------------------------------------------------------------------------------------
@@ -307,7 +310,7 @@ CONSOLE_OK = {
     ],
 )
 def test_console(result, status):
-    r = one(run(vc.check_console, result), "console.proxy")
+    r = one(run(vcon.check_console, result), "console.proxy")
     assert r["status"] == status
     if status == "fail" and "probe" in (result or {}) and not result.get("error"):
         assert "[vnc] novncproxy_base_url" in r["fix"]
@@ -315,26 +318,26 @@ def test_console(result, status):
 
 # --- smoke ------------------------------------------------------------------------------------------
 def test_smoke():
-    assert one(run(vc.check_smoke, {"skipped": "check mode"}), "smoke.boot")["status"] == "skip"
+    assert one(run(vs.check_smoke, {"skipped": "check mode"}), "smoke.boot")["status"] == "skip"
     ok = {"server_id": "s", "status": "ACTIVE", "seconds": 4.2, "deleted": True}
-    r = one(run(vc.check_smoke, ok), "smoke.boot")
+    r = one(run(vs.check_smoke, ok), "smoke.boot")
     assert r["status"] == "pass" and "4.2" in r["message"]
-    r = one(run(vc.check_smoke, dict(ok, status="ERROR", error="boom", timeout=60)), "smoke.boot")
+    r = one(run(vs.check_smoke, dict(ok, status="ERROR", error="boom", timeout=60)), "smoke.boot")
     assert r["status"] == "fail" and "within 60s" in r["message"]
-    r = one(run(vc.check_smoke, dict(ok, deleted=False, delete_error="409")), "smoke.boot")
+    r = one(run(vs.check_smoke, dict(ok, deleted=False, delete_error="409")), "smoke.boot")
     assert r["status"] == "warn" and "openstack server delete s" == r["fix"]
 
 
 def test_mask_console_url():
     url = "http://ctl:6080/vnc_lite.html?path=%3Ftoken%3D6b52c558-80f7&x=1"
-    assert vc.mask_console_url(url) == "http://ctl:6080/vnc_lite.html?path=%3Ftoken%3D***&x=1"
-    assert vc.mask_console_url("ws://ctl:6083/?token=abc") == "ws://ctl:6083/?token=***"
-    assert vc.mask_console_url(None) is None
+    assert vcon.mask_console_url(url) == "http://ctl:6080/vnc_lite.html?path=%3Ftoken%3D***&x=1"
+    assert vcon.mask_console_url("ws://ctl:6083/?token=abc") == "ws://ctl:6083/?token=***"
+    assert vcon.mask_console_url(None) is None
 
 
 def test_messages_stay_short_on_large_clouds():
     hyps = [{"id": "n%d" % i, "name": "scale1-node%04d" % i, "service_host": "scale1"} for i in range(500)]
-    results = run(vc.check_hosts, ["scale1"], hyps, [], SANDBOX)
+    results = run(vp.check_hosts, ["scale1"], hyps, [], SANDBOX)
     r = one(results, "placement.providers")
     assert r["status"] == "fail"
     assert "... and 490 more (see evidence)" in r["message"]
@@ -353,4 +356,4 @@ def test_serial_console_any_http_answer_passes():
     result = dict(
         CONSOLE_OK, type="serial", url="ws://ctl:6083/?token=***", probe={"status": 405, "error": None}
     )
-    assert one(run(vc.check_console, result), "console.proxy")["status"] == "pass"
+    assert one(run(vcon.check_console, result), "console.proxy")["status"] == "pass"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
-from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import checks as vc
+from ansible_collections.kolla_ops.nova.plugins.module_utils.verify import smoke as vs
 
 SDK_ERROR = "Server:abc transitioned to failure state ERROR"
 FAULT = "No valid host was found. There are not enough hosts available."
@@ -11,7 +11,7 @@ FAULT = "No valid host was found. There are not enough hosts available."
 
 def smoke(result):
     report = Report("verify")
-    vc.check_smoke(report, result)
+    vs.check_smoke(report, result)
     (r,) = report.results
     return r
 
