@@ -5,7 +5,7 @@ rewritten (SHIM: remove at merge)."""
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import (  # noqa: F401  # re-export
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import (  # re-export
     NOVA_RESOURCE_CLASSES,
     PLACEMENT_MICROVERSION,
     PLACEMENT_SOURCES,
@@ -14,6 +14,17 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import
     AuditError,
     CloudReader,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.requests import (  # noqa: F401  # re-export
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.requests import (  # re-export
     RequestCounter,
 )
+
+__all__ = [
+    "NOVA_RESOURCE_CLASSES",
+    "PLACEMENT_MICROVERSION",
+    "PLACEMENT_SOURCES",
+    "PLACEMENT_USAGES_MICROVERSION",
+    "AuditCollector",
+    "AuditError",
+    "CloudReader",
+    "RequestCounter",
+]

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (  # noqa: F401  # re-export
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (  # re-export
     MIGRATION_FINAL_STATUSES,
     NOVA_RESOURCE_CLASSES,
     QUOTA_TO_RC,
@@ -19,3 +19,19 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement imp
     in_progress_migrations,
     quota_report,
 )
+
+__all__ = [
+    "MIGRATION_FINAL_STATUSES",
+    "NOVA_RESOURCE_CLASSES",
+    "QUOTA_TO_RC",
+    "allocation_report",
+    "capacity",
+    "capacity_of",
+    "capacity_report_of",
+    "compare_quota_usage",
+    "find_orphaned_allocations",
+    "fits",
+    "flavor_request",
+    "in_progress_migrations",
+    "quota_report",
+]

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (  # noqa: F401  # re-export
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (  # re-export
     ENGINES,
     MODES,
     NOVA_COMMANDS_SPEC,
@@ -15,3 +15,15 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli impo
     parse_mysql_batch,
     parse_prettytable,
 )
+
+__all__ = [
+    "ENGINES",
+    "MODES",
+    "NOVA_COMMANDS_SPEC",
+    "PASSWORD_ENV",
+    "NovaCommandError",
+    "NovaCommands",
+    "nova_commands_from_params",
+    "parse_mysql_batch",
+    "parse_prettytable",
+]

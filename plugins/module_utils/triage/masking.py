@@ -4,10 +4,18 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import (  # noqa: F401  # re-export
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import (  # re-export
     MASK,
     is_secret_name,
     mask,
     mask_deep,
     mask_secret_value,
 )
+
+__all__ = [
+    "MASK",
+    "is_secret_name",
+    "mask",
+    "mask_deep",
+    "mask_secret_value",
+]

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host import bootloader as kernel_cmdline
 from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kernel_cmdline import KernelCmdlineError
-from ansible_collections.kolla_ops.nova.plugins.modules import kernel_cmdline
 
 GRUB = 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet hugepages=4"\n'
 HUGE = {"default_hugepagesz": "1G", "hugepagesz": "1G", "hugepages": 16}
