@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (
     allocation_report,
@@ -18,6 +19,10 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     uuid_scope,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
 _NOVA_MANAGE_CONSUMER = re.compile(r"consumer UUID ([0-9a-fA-F-]{36})")
 
 
@@ -26,7 +31,9 @@ def parse_placement_audit(text):
     return sorted(set(_NOVA_MANAGE_CONSUMER.findall(text or "")))
 
 
-def audit(collector, params):
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     allocations = collector.allocations()
     found = find_orphaned_allocations(
         collector.providers(), allocations, collector.servers(), collector.migrations()
@@ -93,7 +100,7 @@ def audit(collector, params):
     return report, planned, proposed, extra
 
 
-def apply(collector, action):
+def apply(collector: CloudReader, action: dict[str, Any]) -> dict[str, Any] | bool | None:
     consumer = action["consumer"]
     if collector.server_exists(consumer):
         return False

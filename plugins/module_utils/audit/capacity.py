@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (
     capacity,
     capacity_report_of,
@@ -12,10 +14,16 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     check_scope,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
 DEFAULT_RESOURCE_CLASSES = ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB")
 
 
-def audit(collector, params):
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     flavors = collector.flavors()
     if params["flavors"]:
         check_scope(
@@ -50,5 +58,5 @@ def audit(collector, params):
     return capacity_report_of(cap, warn_percent=params["warn_percent"]), [], [], {"capacity": cap}
 
 
-def resource_class_names(collector):
+def resource_class_names(collector: CloudReader) -> list[str]:
     return collector.resource_classes()

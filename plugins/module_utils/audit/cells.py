@@ -4,11 +4,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.compute import cell_report, unmapped_hosts
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
 
-def audit(collector, params):
+
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     mapped = collector.mapped_hosts()
     if mapped is None:
         report = Report("audit")
@@ -24,7 +31,7 @@ def audit(collector, params):
     )
 
 
-def apply(collector, action):
+def apply(collector: CloudReader, action: dict[str, Any]) -> dict[str, Any] | bool | None:
     """discover_hosts maps compute nodes not yet flagged as mapped; a host whose mapping was
     lost (its compute node still flagged) only comes back with --by-service."""
     output = []

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.resources import (
     audit_images,
     image_report,
@@ -12,8 +14,14 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     check_scope,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
-def audit(collector, params):
+
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     images = collector.images()
     if params["images"]:
         check_scope(
@@ -41,7 +49,7 @@ def audit(collector, params):
     )
 
 
-def apply(collector, action):
+def apply(collector: CloudReader, action: dict[str, Any]) -> dict[str, Any] | bool | None:
     image = collector.conn.image.get_image(action["id"])
     current = dict(image.properties or {})
     for key in action["properties"]:

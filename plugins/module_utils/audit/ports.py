@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.resources import (
     find_orphaned_ports,
     port_report,
@@ -15,8 +17,14 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     uuid_scope,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
-def audit(collector, params):
+
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     ports = collector.ports()
     missing = []
     if params["ports"]:
@@ -50,7 +58,7 @@ def audit(collector, params):
     return report, planned, proposed, {"orphaned": found["orphaned"]}
 
 
-def apply(collector, action):
+def apply(collector: CloudReader, action: dict[str, Any]) -> dict[str, Any] | bool | None:
     if action.get("device_id") and collector.server_exists(action["device_id"]):
         return False
     port = collector.conn.network.find_port(action["id"], ignore_missing=True)

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import (
     compare_quota_usage,
     quota_report,
@@ -12,8 +14,14 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     check_scope,
 )
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
-def audit(collector, params):
+
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     owners = {s["project_id"] for s in collector.servers() if s.get("project_id")}
     if params["projects"]:
         keystone = [(p.id, p.name) for p in collector.conn.identity.projects()]

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
     NOVA_COMMANDS_SPEC,
@@ -35,6 +37,9 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import
     AuditError,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError, fail_module
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 COMMON_SPEC = {
     "fix": {"type": "bool", "default": False},
@@ -51,7 +56,7 @@ PLACEMENT_SPEC = {
 KNOWN_LISTED = 20  # known names shown in a scope error; ``scope_error.known_count`` says how many
 
 
-def suggest(value, known):
+def suggest(value: str, known: Iterable[Any]) -> str | None:
     """The known value ``value`` most likely is a typo of, or None: same letters in another case
     or order (``Compute1``, ``VPCU``), then a prefix (``cirros`` for ``cirros-0.6``), then
     difflib's closest match."""
@@ -118,17 +123,26 @@ class ScopeError(KollaOpsError, ValueError):
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
-def is_uuid(value):
+def is_uuid(value: str) -> bool:
     """A UUID in its dashed form (the form Nova, Placement and Neutron return), any case."""
     return isinstance(value, str) and bool(_UUID.match(value))
 
 
-def uuid_scope(values):
+def uuid_scope(values: Iterable[str] | None) -> list[str]:
     """``values`` with UUIDs lower-cased (as the APIs return them); other values unchanged."""
     return [v.lower() if is_uuid(v) else v for v in values or []]
 
 
-def check_scope(option, values, known, noun, fix, accept_missing=None, hints=None, shown=None):
+def check_scope(
+    option: str,
+    values: Iterable[str] | None,
+    known: Iterable[Any],
+    noun: str,
+    fix: str,
+    accept_missing: Callable[[str], bool] | None = None,
+    hints: dict[str, str] | None = None,
+    shown: Iterable[Any] | None = None,
+) -> list[str]:
     """Check the values of scope option ``option`` against ``known`` (what the cloud has).
 
     Raises :class:`ScopeError` naming the option, the unknown values (with a close match
@@ -153,7 +167,9 @@ def check_scope(option, values, known, noun, fix, accept_missing=None, hints=Non
     return missing
 
 
-def report_not_found(report, check, option, missing, noun, why):
+def report_not_found(
+    report: Report, check: str, option: str, missing: list[str], noun: str, why: str
+) -> None:
     """A ``warn`` result for accepted scope values that matched nothing (see :func:`check_scope`)."""
     if not missing:
         return
@@ -174,7 +190,12 @@ def _runner(ansible_module):
     return run
 
 
-def run_audit(module, audit, apply=None, placement=True):
+def run_audit(
+    module: Any,
+    audit: Callable[..., tuple[Any, ...]],
+    apply: Callable[..., Any] | None = None,
+    placement: bool = True,
+) -> None:
     """Drive one audit inside an OpenStackModule (``module``) and exit."""
     params = module.params
     try:

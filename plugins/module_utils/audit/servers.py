@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.compute import (
     STUCK_STATUSES,
     find_stuck_servers,
@@ -13,6 +15,10 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     check_scope,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import utcnow
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 # every status the compute API shows (nova/api/openstack/common.py _STATE_MAP, plus UNKNOWN)
 SERVER_STATUSES = (
@@ -39,7 +45,9 @@ SERVER_STATUSES = (
 )
 
 
-def audit(collector, params):
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     statuses = [s.upper() for s in params["statuses"]]
     check_scope(
         "statuses",

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.compute import (
     analyse_services,
     service_report,
@@ -14,8 +16,14 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import utcnow
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.reader import CloudReader
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
-def audit(collector, params):
+
+def audit(
+    collector: CloudReader, params: dict[str, Any]
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     versions = collector.service_versions()
     services = collector.services()
     gone = []
@@ -62,7 +70,7 @@ def audit(collector, params):
     )
 
 
-def deleted_service_hosts(collector):
+def deleted_service_hosts(collector: CloudReader) -> set[str]:
     """``accept_missing`` for ``hosts``: a host that only has deleted rows in the cell databases
     (its services were deleted, e.g. by an earlier fix run) is known to Nova, not a typo.
     Needs nova_commands (SQL); read only when a host is not found among the services."""
@@ -81,7 +89,7 @@ def deleted_service_hosts(collector):
     return accept
 
 
-def apply(collector, action):
+def apply(collector: CloudReader, action: dict[str, Any]) -> dict[str, Any] | bool | None:
     if collector.conn.compute.find_service(action["id"], ignore_missing=True) is None:
         return False
     collector.conn.compute.delete_service(action["id"], ignore_missing=True)

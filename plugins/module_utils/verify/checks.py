@@ -11,15 +11,21 @@ Unit tests drive them without a cloud.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NovaCommands
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 CELL0_UUID = "00000000-0000-0000-0000-000000000000"
 _SHORT = {"nova-compute": "compute", "nova-scheduler": "scheduler", "nova-conductor": "conductor"}
 
 
 # --- how to run nova's commands, for fixes ------------------------------------------------
-def command_text(commands, args, cell=False):
+def command_text(commands: NovaCommands | None, args: list[str], cell: bool = False) -> str:
     """The command line an operator types to run ``nova-manage args``.
 
     ``commands``: a ``NovaCommands`` or None (then Kolla's docker form is shown).
@@ -31,14 +37,14 @@ def command_text(commands, args, cell=False):
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def discover_hosts_command(commands, cell_uuid=None):
+def discover_hosts_command(commands: NovaCommands | None, cell_uuid: str | None = None) -> str:
     args = ["cell_v2", "discover_hosts", "--by-service"]
     if cell_uuid:
         args += ["--cell_uuid", cell_uuid]
     return command_text(commands, args, cell=True)
 
 
-def restart_compute_hint(commands, host):
+def restart_compute_hint(commands: NovaCommands | None, host: str) -> str:
     if commands is not None and commands.mode == "sandbox":
         return "%s start-compute %s" % (commands.sandbox_command, host)
     engine = commands.engine if commands is not None else "docker"
@@ -67,7 +73,7 @@ def _service_fix(commands, svc):
 MAX_LISTED = 10  # items named in a message or a fix; the evidence holds them all
 
 
-def some(items, limit=MAX_LISTED, sep=", "):
+def some(items: Iterable[Any], limit: int = MAX_LISTED, sep: str = ", ") -> str:
     """Join at most ``limit`` items, then say how many more there are."""
     items = list(items)
     text = sep.join(str(i) for i in items[:limit])
@@ -81,7 +87,12 @@ def _names(services):
 
 
 # --- services -------------------------------------------------------------------------------
-def check_services(report, services, commands=None, binaries=nova_services.MAIN_BINARIES):
+def check_services(
+    report: Report,
+    services: list[dict[str, Any]],
+    commands: NovaCommands | None = None,
+    binaries: Iterable[str] = nova_services.MAIN_BINARIES,
+) -> None:
     """Every service of each binary up and enabled; disabled ones listed with their reason.
 
     ``services``: output of :func:`nova_services.analyze`.
@@ -130,7 +141,7 @@ def check_services(report, services, commands=None, binaries=nova_services.MAIN_
             )
 
 
-def check_forced_down(report, services):
+def check_forced_down(report: Report, services: list[dict[str, Any]]) -> None:
     forced = [s for s in services if s.get("forced_down")]
     if not forced:
         report.add("services.forced_down", "pass", "no service is forced down", [])
@@ -145,7 +156,12 @@ def check_forced_down(report, services):
     )
 
 
-def check_heartbeats(report, services, down_time=nova_services.SERVICE_DOWN_TIME, skew=10):
+def check_heartbeats(
+    report: Report,
+    services: list[dict[str, Any]],
+    down_time: float = nova_services.SERVICE_DOWN_TIME,
+    skew: float = 10,
+) -> None:
     """Heartbeats older than ``down_time`` (fail) or from the future (clock skew, warn)."""
     stale = [s for s in services if s["heartbeat_age"] is None or s["heartbeat_age"] > down_time]
     future = [s for s in services if s["heartbeat_age"] is not None and s["heartbeat_age"] < -skew]
@@ -193,7 +209,7 @@ def check_heartbeats(report, services, down_time=nova_services.SERVICE_DOWN_TIME
         )
 
 
-def check_versions(report, spread):
+def check_versions(report: Report, spread: dict[str, Any] | None) -> None:
     """``spread``: :func:`nova_services.version_spread` of the SQL rows; None: skipped."""
     if spread is None:
         report.add(
@@ -230,7 +246,7 @@ def check_versions(report, spread):
 
 
 # --- cells ----------------------------------------------------------------------------------
-def check_cells(report, cells, error=None):
+def check_cells(report: Report, cells: list[dict[str, Any]] | None, error: str | None = None) -> None:
     """``cells``: rows of ``nova-manage cell_v2 list_cells --verbose``."""
     if cells is None:
         report.add(
@@ -282,7 +298,14 @@ def check_cells(report, cells, error=None):
         )
 
 
-def check_host_mappings(report, compute_hosts, host_mappings, commands=None, cells=None, error=None):
+def check_host_mappings(
+    report: Report,
+    compute_hosts: list[str],
+    host_mappings: list[dict[str, Any]] | None,
+    commands: NovaCommands | None = None,
+    cells: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+) -> None:
     """Compute hosts without a host mapping (``discover_hosts`` was not run).
 
     ``compute_hosts``: hosts of nova-compute services; ``host_mappings``: rows of

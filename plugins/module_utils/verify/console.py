@@ -5,17 +5,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import ScopeError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError
 
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
 _TOKEN = re.compile(r"(token(?:=|%3D|%3d))[^&%#\s]+")
 
 
-def mask_console_url(url):
+def mask_console_url(url: Any) -> Any:
     """A console URL with its token masked (a token opens the console until it expires)."""
     if not isinstance(url, str):
         return url
@@ -23,7 +26,7 @@ def mask_console_url(url):
 
 
 # --- console ---------------------------------------------------------------------------------
-def check_console(report, result):
+def check_console(report: Report, result: dict[str, Any] | None) -> None:
     """``result``: {"skipped": reason} or {"server", "type", "url", "error", "probe":
     {"status", "error", "novnc"}} as the module gathered it."""
     name = "console.proxy"

@@ -5,9 +5,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
 from ansible_collections.kolla_ops.nova.plugins.module_utils.verify.checks import restart_compute_hint, some
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NovaCommands
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 RESOURCE_CLASSES = ("VCPU", "MEMORY_MB", "DISK_GB")
 INVENTORY_FIELDS = ("total", "reserved", "allocation_ratio", "min_unit", "max_unit", "step_size")
@@ -34,7 +40,14 @@ PROFILE_OPTIONS = {
 
 
 # --- hypervisors, providers ----------------------------------------------------------------
-def check_hosts(report, compute_hosts, hypervisors, providers, commands=None, ignore_providers=()):
+def check_hosts(
+    report: Report,
+    compute_hosts: list[str],
+    hypervisors: list[dict[str, Any]],
+    providers: list[dict[str, Any]],
+    commands: NovaCommands | None = None,
+    ignore_providers: Iterable[str] = (),
+) -> None:
     """Compute services <-> hypervisors <-> root resource providers, one to one.
 
     ``hypervisors``: dicts ``id``, ``name``, ``service_host``; ``providers``: dicts ``id``,
@@ -127,7 +140,7 @@ def check_hosts(report, compute_hosts, hypervisors, providers, commands=None, ig
         )
 
 
-def expected_from_profile(profile):
+def expected_from_profile(profile: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Placement inventory fields a compute profile determines (only the fields it sets)."""
     expected = {}
     for field, rc, inv_field, convert in PROFILE_INVENTORY_FIELDS:
@@ -140,7 +153,9 @@ def expected_from_profile(profile):
     return expected
 
 
-def resolve_provider(host, providers, hypervisors):
+def resolve_provider(
+    host: str, providers: list[dict[str, Any]], hypervisors: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """The root provider of an inventory host: by provider name, by the hypervisor's
     service host, then by short name.  None when not found."""
     by_name = {p["name"]: p for p in providers}
@@ -165,8 +180,14 @@ def _same(a, b):
 
 
 def check_inventories(
-    report, expected, inventories, providers, hypervisors, commands=None, config_dir="/etc/kolla/config"
-):
+    report: Report,
+    expected: dict[str, dict[str, dict[str, Any]]],
+    inventories: dict[str, dict[str, dict[str, Any]]],
+    providers: list[dict[str, Any]],
+    hypervisors: list[dict[str, Any]],
+    commands: NovaCommands | None = None,
+    config_dir: str = "/etc/kolla/config",
+) -> None:
     """Placement inventories against the profile each host should have.
 
     ``expected``: {host: {resource class: {field: value}}} (empty: skipped);

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 SMOKE_DELETE_WAIT = 60  # seconds the smoke test waits at least for its server to be deleted
 
 
 # --- smoke test -------------------------------------------------------------------------------
-def check_smoke(report, result):
+def check_smoke(report: Report, result: dict[str, Any] | None) -> None:
     """``result``: {"skipped": reason} or {"server_id", "status", "seconds", "timeout",
     "error", "deleted", "fault"}."""
     name = "smoke.boot"
