@@ -4,13 +4,17 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement import in_progress_migrations
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_services import version_spread
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import parse_time
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 
-def age_seconds(value, now):
+def age_seconds(value: Any, now: datetime.datetime) -> float | None:
     dt = parse_time(value, aware=True)
     return None if dt is None else max(0.0, (now - dt).total_seconds())
 
@@ -18,7 +22,16 @@ def age_seconds(value, now):
 # --------------------------------------------------------------------------------------------
 # stale compute services
 # --------------------------------------------------------------------------------------------
-def analyse_services(services, version_rows, servers, hypervisors, usages, migrations, now, stale_after=3600):
+def analyse_services(
+    services: list[dict[str, Any]],
+    version_rows: list[dict[str, Any]],
+    servers: list[dict[str, Any]],
+    hypervisors: list[dict[str, Any]],
+    usages: dict[str, dict[str, int]],
+    migrations: list[dict[str, Any]],
+    now: datetime.datetime,
+    stale_after: float = 3600,
+) -> dict[str, Any]:
     """One row per service with its problems and, for down services, what blocks deleting it.
 
     version_rows: ``nova.services`` rows with ``version`` (NovaCommands.service_versions);
@@ -107,7 +120,9 @@ def analyse_services(services, version_rows, servers, hypervisors, usages, migra
     }
 
 
-def service_report(analysis, fix=False, versions_known=True):
+def service_report(
+    analysis: dict[str, Any], fix: bool = False, versions_known: bool = True
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]]]:
     report = Report("audit")
     rows = analysis["services"]
     down = [r for r in rows if "down" in r["problems"]]
@@ -211,7 +226,7 @@ def service_report(analysis, fix=False, versions_known=True):
 # --------------------------------------------------------------------------------------------
 # cell mapping
 # --------------------------------------------------------------------------------------------
-def unmapped_hosts(services, mapped):
+def unmapped_hosts(services: list[dict[str, Any]], mapped: list[dict[str, Any]]) -> dict[str, Any]:
     """Compute hosts with a nova-compute service but no host mapping; mappings without a service."""
     compute_hosts = {s["host"] for s in services if s["binary"] == "nova-compute"}
     mapped_hosts = {m["host"] for m in mapped}
@@ -222,7 +237,9 @@ def unmapped_hosts(services, mapped):
     }
 
 
-def cell_report(found, fix=False):
+def cell_report(
+    found: dict[str, Any], fix: bool = False
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]]]:
     report = Report("audit")
     if found["unmapped"]:
         report.add(
@@ -266,7 +283,12 @@ STUCK_STATUSES = (
 )
 
 
-def find_stuck_servers(servers, now, older_than=3600, statuses=STUCK_STATUSES):
+def find_stuck_servers(
+    servers: list[dict[str, Any]],
+    now: datetime.datetime,
+    older_than: float = 3600,
+    statuses: Iterable[str] = STUCK_STATUSES,
+) -> list[dict[str, Any]]:
     """Servers in a failed or transitional state, or with a task state, for longer than ``older_than``.
 
     ERROR is reported whatever its age (it does not resolve by waiting); the others
@@ -311,7 +333,7 @@ _NEXT_STEP = {
 }
 
 
-def stuck_report(stuck, older_than):
+def stuck_report(stuck: list[dict[str, Any]], older_than: float) -> Report:
     report = Report("audit")
     by_status = {}
     named = ("ERROR", "BUILD", "MIGRATING", "RESIZE", "VERIFY_RESIZE")

@@ -9,6 +9,8 @@ plus, where a repair exists, a list of planned actions.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
@@ -30,14 +32,19 @@ MIGRATION_FINAL_STATUSES = frozenset(
 )
 
 
-def in_progress_migrations(migrations):
+def in_progress_migrations(migrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in migrations if (m.get("status") or "").lower() not in MIGRATION_FINAL_STATUSES]
 
 
 # --------------------------------------------------------------------------------------------
 # orphaned allocations
 # --------------------------------------------------------------------------------------------
-def find_orphaned_allocations(providers, allocations, servers, migrations):
+def find_orphaned_allocations(
+    providers: list[dict[str, Any]],
+    allocations: dict[str, dict[str, dict[str, int]]],
+    servers: list[dict[str, Any]],
+    migrations: list[dict[str, Any]],
+) -> dict[str, Any]:
     """Classify every Nova allocation against the servers and in-progress migrations.
 
     Returns a dict with:
@@ -119,7 +126,9 @@ def find_orphaned_allocations(providers, allocations, servers, migrations):
     }
 
 
-def allocation_report(found, fix=False):
+def allocation_report(
+    found: dict[str, Any], fix: bool = False
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]]]:
     """Report + planned actions (one DELETE /allocations/{consumer} per orphaned consumer)."""
     report = Report("audit")
     orphans = found["orphaned"]
@@ -184,7 +193,9 @@ def allocation_report(found, fix=False):
 QUOTA_TO_RC = {"cores": ("VCPU", "PCPU"), "ram": ("MEMORY_MB",)}
 
 
-def compare_quota_usage(nova, placement, over_quota_threshold=1.0):
+def compare_quota_usage(
+    nova: dict[str, Any], placement: dict[str, Any], over_quota_threshold: float = 1.0
+) -> list[dict[str, Any]]:
     """nova: project -> {limits, in_use}; placement: project -> {rc: used}.
 
     Returns rows per project with drift (Nova's cores/ram against Placement's
@@ -225,7 +236,7 @@ def compare_quota_usage(nova, placement, over_quota_threshold=1.0):
     return rows
 
 
-def quota_report(rows):
+def quota_report(rows: list[dict[str, Any]]) -> Report:
     report = Report("audit")
     drift = [r for r in rows if r["drift"]]
     over = [r for r in rows if r["over_quota"]]
@@ -288,7 +299,7 @@ def quota_report(rows):
 # --------------------------------------------------------------------------------------------
 # capacity
 # --------------------------------------------------------------------------------------------
-def capacity_of(inventory):
+def capacity_of(inventory: dict[str, Any]) -> int:
     """Usable capacity of one resource class: (total - reserved) * ratio."""
     total = inventory.get("total", 0)
     reserved = inventory.get("reserved", 0)
@@ -296,7 +307,7 @@ def capacity_of(inventory):
     return math.floor((total - reserved) * ratio)
 
 
-def flavor_request(flavor):
+def flavor_request(flavor: dict[str, Any]) -> dict[str, int]:
     """Resource classes a flavor asks Placement for (a simplification of Nova's request spec)."""
     specs = flavor.get("extra_specs") or {}
     req = {}
@@ -319,7 +330,7 @@ def flavor_request(flavor):
     return {rc: n for rc, n in req.items() if n > 0}
 
 
-def fits(inventory, usage, request):
+def fits(inventory: dict[str, dict[str, Any]], usage: dict[str, int], request: dict[str, int]) -> int:
     """How many more of ``request`` fit on one provider (respecting max_unit)."""
     best = None
     for rc, amount in request.items():
@@ -335,7 +346,15 @@ def fits(inventory, usage, request):
     return best or 0
 
 
-def capacity(providers, inventories, usages, hypervisors, aggregates, flavors, resource_classes=None):
+def capacity(
+    providers: list[dict[str, Any]],
+    inventories: dict[str, dict[str, dict[str, Any]]],
+    usages: dict[str, dict[str, int]],
+    hypervisors: list[dict[str, Any]],
+    aggregates: list[dict[str, Any]],
+    flavors: list[dict[str, Any]],
+    resource_classes: Iterable[str] | None = None,
+) -> dict[str, Any]:
     """Per host, aggregate and availability zone: used/capacity per resource class and fits per flavor."""
     wanted = set(resource_classes or ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB"))
     node_host = {h["name"]: h.get("host") for h in hypervisors}
@@ -414,7 +433,7 @@ def capacity(providers, inventories, usages, hypervisors, aggregates, flavors, r
     }
 
 
-def capacity_report_of(cap, warn_percent=85.0):
+def capacity_report_of(cap: dict[str, Any], warn_percent: float = 85.0) -> Report:
     report = Report("audit")
     total = cap["cloud"]
     summary = ", ".join(

@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
 
 # --------------------------------------------------------------------------------------------
 # orphaned ports
 # --------------------------------------------------------------------------------------------
-def find_orphaned_ports(ports, servers):
+def find_orphaned_ports(ports: list[dict[str, Any]], servers: list[dict[str, Any]]) -> dict[str, Any]:
     """Ports with device_owner compute:* whose device_id is not an existing server."""
     server_ids = {s["id"] for s in servers}
     nova_ports = [p for p in ports if (p.get("device_owner") or "").startswith("compute:")]
@@ -32,7 +34,9 @@ def find_orphaned_ports(ports, servers):
     return {"orphaned": orphaned, "nova_ports": len(nova_ports), "ports": len(ports)}
 
 
-def port_report(found, fix=False):
+def port_report(
+    found: dict[str, Any], fix: bool = False
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]]]:
     report = Report("audit")
     orphaned = found["orphaned"]
     if orphaned:
@@ -64,7 +68,12 @@ RECOMMENDED_PROPERTIES = ("hw_scsi_model", "hw_disk_bus", "os_type", "os_distro"
 DEFAULT_FIX_PROPERTIES = {"hw_scsi_model": "virtio-scsi", "hw_disk_bus": "scsi"}
 
 
-def audit_images(images, images_type="default", required=RECOMMENDED_PROPERTIES, fix_properties=None):
+def audit_images(
+    images: list[dict[str, Any]],
+    images_type: str = "default",
+    required: Any = RECOMMENDED_PROPERTIES,
+    fix_properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """qcow2 images on an RBD backend, and images missing recommended properties.
 
     fix_properties: property -> value set on images where the property is missing
@@ -105,7 +114,9 @@ def audit_images(images, images_type="default", required=RECOMMENDED_PROPERTIES,
     }
 
 
-def image_report(found, fix=False):
+def image_report(
+    found: dict[str, Any], fix: bool = False
+) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]]]:
     report = Report("audit")
     if found["images_type"] != "rbd":
         report.add(

@@ -20,6 +20,10 @@ Plain data in, plain data out; shared by the verify, audit and upgrade modules.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import parse_time, utcnow
 
 SERVICE_DOWN_TIME = 60  # nova.conf [DEFAULT] service_down_time
@@ -46,7 +50,7 @@ def _int_or_none(value):
         return None
 
 
-def normalize_service(row):
+def normalize_service(row: dict[str, Any]) -> dict[str, Any]:
     """One shape for API and SQL service rows."""
     if "status" in row or "state" in row or "is_forced_down" in row:  # compute API
         enabled = row.get("status", "enabled") != "disabled"
@@ -74,7 +78,7 @@ def normalize_service(row):
     }
 
 
-def heartbeat_age(service, now=None):
+def heartbeat_age(service: dict[str, Any], now: datetime.datetime | None = None) -> float | None:
     """Seconds since the last heartbeat (negative: the heartbeat is in the future), or None."""
     if service.get("heartbeat") is None:
         return None
@@ -82,7 +86,9 @@ def heartbeat_age(service, now=None):
     return round((now - service["heartbeat"]).total_seconds(), 1)
 
 
-def is_up(service, now=None, down_time=SERVICE_DOWN_TIME):
+def is_up(
+    service: dict[str, Any], now: datetime.datetime | None = None, down_time: float = SERVICE_DOWN_TIME
+) -> bool:
     """Nova's verdict: forced down is down; otherwise the API's state when we have it,
     else the heartbeat age against ``down_time``."""
     if service.get("forced_down"):
@@ -93,7 +99,12 @@ def is_up(service, now=None, down_time=SERVICE_DOWN_TIME):
     return age is not None and abs(age) <= down_time
 
 
-def analyze(rows, now=None, down_time=SERVICE_DOWN_TIME, binaries=None):
+def analyze(
+    rows: Iterable[dict[str, Any]],
+    now: datetime.datetime | None = None,
+    down_time: float = SERVICE_DOWN_TIME,
+    binaries: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
     """Normalized services with ``up``, ``heartbeat_age`` and ``stale`` added.
 
     ``stale``: the heartbeat is older than ``down_time`` by our clock (whatever the
@@ -113,7 +124,7 @@ def analyze(rows, now=None, down_time=SERVICE_DOWN_TIME, binaries=None):
     return out
 
 
-def describe(svc):
+def describe(svc: dict[str, Any]) -> dict[str, Any]:
     """Short JSON-friendly view of an analyzed service (datetimes as ISO strings)."""
     out = {
         "host": svc.get("host"),
@@ -134,7 +145,7 @@ def describe(svc):
     return out
 
 
-def split_by_state(services):
+def split_by_state(services: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """{'down': [...], 'forced_down': [...], 'disabled': [...], 'stale': [...], 'ok': [...]}"""
     groups = {"down": [], "forced_down": [], "disabled": [], "stale": [], "ok": []}
     for svc in services:
@@ -151,7 +162,9 @@ def split_by_state(services):
     return groups
 
 
-def version_spread(rows, now=None, down_time=SERVICE_DOWN_TIME):
+def version_spread(
+    rows: Iterable[dict[str, Any]], now: datetime.datetime | None = None, down_time: float = SERVICE_DOWN_TIME
+) -> dict[str, Any]:
     """Per binary: the minimum version as Nova computes it, the rows that pin it.
 
     Returns ``{"mixed": bool, "versions": [sorted distinct], "binaries": {binary:
@@ -190,11 +203,13 @@ def version_spread(rows, now=None, down_time=SERVICE_DOWN_TIME):
     }
 
 
-def short_name(name):
+def short_name(name: str | None) -> str:
     return (name or "").split(".")[0]
 
 
-def compare_hosts(compute_hosts, hypervisors, providers):
+def compare_hosts(
+    compute_hosts: Iterable[str], hypervisors: list[dict[str, Any]], providers: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Hosts of nova-compute services vs hypervisors (compute nodes) vs resource providers.
 
     ``compute_hosts``: service host names.  ``hypervisors``: dicts with ``id``,

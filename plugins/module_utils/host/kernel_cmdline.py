@@ -23,6 +23,8 @@ order (then nothing changes).  Arguments named in ``absent`` are removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError
 
@@ -34,7 +36,7 @@ class KernelCmdlineError(KollaOpsError, ValueError):
     """An argument, a file or a command that cannot be handled safely."""
 
 
-def split_cmdline(text):
+def split_cmdline(text: str) -> list[str]:
     """Split a kernel command line into tokens, keeping double-quoted spans whole.
 
     ``'a=1 b="x y" c'`` -> ``['a=1', 'b="x y"', 'c']``.  The kernel itself
@@ -61,12 +63,12 @@ def split_cmdline(text):
     return tokens
 
 
-def arg_key(token):
+def arg_key(token: str) -> str:
     """The name of an argument: ``'hugepages=16'`` -> ``'hugepages'``."""
     return token.split("=", 1)[0]
 
 
-def format_arg(key, value):
+def format_arg(key: str, value: Any) -> str:
     """``('hugepages', 16)`` -> ``'hugepages=16'``; a value of None gives a bare flag."""
     if not isinstance(key, str) or not _KEY.match(key):
         raise KernelCmdlineError(
@@ -85,7 +87,7 @@ def format_arg(key, value):
     return "%s=%s" % (key, text)
 
 
-def desired_tokens(args):
+def desired_tokens(args: dict[str, Any]) -> list[str]:
     """Turn ``[(key, value), ...]`` (or a dict) into argument tokens, rejecting duplicates."""
     items = list(args.items()) if isinstance(args, dict) else list(args)
     seen = set()
@@ -98,7 +100,7 @@ def desired_tokens(args):
     return tokens
 
 
-def plan_args(current, set_args, absent=()):
+def plan_args(current: list[str], set_args: list[str], absent: Iterable[str] = ()) -> list[str]:
     """Return the new token list for ``current`` tokens.
 
     ``set_args``: tokens (``key=value`` or flags) that must be present once each.
@@ -123,7 +125,9 @@ def plan_args(current, set_args, absent=()):
     return new + init_args
 
 
-def running_diff(running, set_args, absent=()):
+def running_diff(
+    running: list[str], set_args: list[str], absent: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """``(missing, unwanted)``: desired tokens the running kernel lacks, and running
     tokens named in ``absent``.  Arguments after ``--`` (for init) are ignored."""
     if "--" in running:
@@ -135,7 +139,7 @@ def running_diff(running, set_args, absent=()):
     return missing, unwanted
 
 
-def reboot_required(running, set_args, absent=()):
+def reboot_required(running: list[str], set_args: list[str], absent: Iterable[str] = ()) -> bool:
     """True when the running kernel was not booted with the desired arguments."""
     missing, unwanted = running_diff(running, set_args, absent)
     return bool(missing or unwanted)
@@ -172,7 +176,7 @@ def _unquote(rest, variable, lineno):
     return value
 
 
-def read_grub_default(text, variable="GRUB_CMDLINE_LINUX"):
+def read_grub_default(text: str, variable: str = "GRUB_CMDLINE_LINUX") -> tuple[list[str], int | None]:
     """Return ``(tokens, line_index)`` of the last assignment of ``variable`` (index None if unset)."""
     lines = text.splitlines(True)
     found = None
@@ -185,7 +189,9 @@ def read_grub_default(text, variable="GRUB_CMDLINE_LINUX"):
     return tokens, found
 
 
-def edit_grub_default(text, set_args, absent=(), variable="GRUB_CMDLINE_LINUX"):
+def edit_grub_default(
+    text: str, set_args: list[str], absent: Iterable[str] = (), variable: str = "GRUB_CMDLINE_LINUX"
+) -> tuple[str, list[str], list[str]]:
     """Return ``(new_text, before_tokens, after_tokens)`` for a /etc/default/grub file."""
     before, index = read_grub_default(text, variable)
     after = plan_args(before, set_args, absent)
@@ -213,7 +219,7 @@ def edit_grub_default(text, set_args, absent=(), variable="GRUB_CMDLINE_LINUX"):
 _GRUBBY_ARGS = re.compile(r'^args="?(?P<args>.*?)"?\s*$')
 
 
-def parse_grubby_info(output):
+def parse_grubby_info(output: str) -> list[str]:
     """Tokens of the ``args=`` line of ``grubby --info=...`` output."""
     for line in output.splitlines():
         match = _GRUBBY_ARGS.match(line.strip())

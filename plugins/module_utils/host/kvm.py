@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
+from typing import Any
 
 VENDOR_MODULES = {"GenuineIntel": "kvm_intel", "AuthenticAMD": "kvm_amd"}
 VENDOR_FLAGS = {"GenuineIntel": "vmx", "AuthenticAMD": "svm"}
@@ -39,7 +41,7 @@ def _int(text, default=None):
         return default
 
 
-def parse_cpuinfo(text):
+def parse_cpuinfo(text: str) -> dict[str, Any]:
     """Vendor, model name, flags (of the first CPU) and the number of CPUs in /proc/cpuinfo."""
     vendor = model = ""
     flags = []
@@ -58,7 +60,7 @@ def parse_cpuinfo(text):
     return {"vendor": vendor, "model": model, "flags": flags, "count": count}
 
 
-def parse_nested(text):
+def parse_nested(text: str | None) -> bool | None:
     """``Y``/``1`` -> True, ``N``/``0`` -> False, missing -> None."""
     if text is None:
         return None
@@ -70,12 +72,12 @@ def parse_nested(text):
     return None
 
 
-def module_name(name):
+def module_name(name: str) -> str:
     """Kernel module names use ``_`` in /sys/module whatever the spelling (``kvm-intel``)."""
     return name.replace("-", "_")
 
 
-def module_state(root, name):
+def module_state(root: str, name: str) -> dict[str, Any]:
     """Loaded?, nested parameter and reference count of one kernel module."""
     base = "/sys/module/%s" % module_name(name)
     loaded = os.path.isdir(_path(root, base))
@@ -86,7 +88,7 @@ def module_state(root, name):
     }
 
 
-def running_guests(root):
+def running_guests(root: str) -> list[dict[str, Any]]:
     """Processes that look like QEMU/KVM guests: ``[{'pid': 123, 'comm': 'qemu-system-x86'}]``."""
     guests = []
     proc = _path(root, "/proc")
@@ -103,7 +105,7 @@ def running_guests(root):
     return guests
 
 
-def in_container(root):
+def in_container(root: str) -> bool:
     """True inside a podman/docker/LXC/systemd-nspawn container."""
     if os.path.exists(_path(root, "/run/.containerenv")) or os.path.exists(_path(root, "/.dockerenv")):
         return True
@@ -111,7 +113,7 @@ def in_container(root):
     return any(item.startswith("container=") for item in environ.split("\0"))
 
 
-def hugepage_pools(root):
+def hugepage_pools(root: str) -> list[dict[str, Any]]:
     """``[{'size_kb': 2048, 'pages': 0}, ...]``: supported sizes and pages allocated now."""
     pools = []
     base = _path(root, "/sys/kernel/mm/hugepages")
@@ -127,7 +129,7 @@ def hugepage_pools(root):
     return sorted(pools, key=lambda pool: pool["size_kb"])
 
 
-def meminfo_kb(root, key):
+def meminfo_kb(root: str, key: str) -> int | None:
     for line in (_read(root, "/proc/meminfo", "") or "").splitlines():
         name, _sep, value = line.partition(":")
         if name.strip() == key:
@@ -135,7 +137,7 @@ def meminfo_kb(root, key):
     return None
 
 
-def probe(root="/", modules=(), release=None):
+def probe(root: str = "/", modules: Iterable[str] = (), release: str | None = None) -> dict[str, Any]:
     """Collect the host state the compute_host_prep role decides on."""
     cpu = parse_cpuinfo(_read(root, "/proc/cpuinfo", ""))
     release = release or (_read(root, "/proc/sys/kernel/osrelease", "") or "").strip() or os.uname().release
