@@ -12,20 +12,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import reader
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
-NOVA_RESOURCE_CLASSES = frozenset(
-    (
-        "VCPU",
-        "MEMORY_MB",
-        "DISK_GB",
-        "VGPU",
-        "NET_BW_EGR_KILOBIT_PER_SEC",
-        "NET_BW_IGR_KILOBIT_PER_SEC",
-        "PCPU",
-        "MEM_ENCRYPTION_CONTEXT",
-    )
-)
+NOVA_RESOURCE_CLASSES = frozenset(reader.NOVA_RESOURCE_CLASSES)  # the classes Nova allocates
 # nova/db/main/api.py migration_get_in_progress_by_host_and_node: everything else is in progress.
 MIGRATION_FINAL_STATUSES = frozenset(
     ("confirmed", "reverted", "error", "failed", "completed", "cancelled", "done")
