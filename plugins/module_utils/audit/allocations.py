@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _NOVA_MANAGE_CONSUMER = re.compile(r"consumer UUID ([0-9a-fA-F-]{36})")
 
 
-def parse_placement_audit(text):
+def parse_placement_audit(text: str | None) -> list[str]:
     """Consumers named by `nova-manage placement audit --verbose`."""
     return sorted(set(_NOVA_MANAGE_CONSUMER.findall(text or "")))
 

@@ -28,6 +28,8 @@ import contextlib
 import os
 import re
 import shlex
+from collections.abc import Callable
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError
 
@@ -116,20 +118,20 @@ class NovaCommands:
             return shlex.split(self.sandbox_command)
         return []
 
-    def argv_nova_manage(self, args, cell=False):
+    def argv_nova_manage(self, args: list[str], cell: bool = False) -> list[str]:
         container = self.conductor_container if cell else self.api_container
         return self._prefix(container) + ["nova-manage"] + list(args)
 
-    def argv_nova_status(self, args):
+    def argv_nova_status(self, args: list[str]) -> list[str]:
         return self._prefix(self.api_container) + ["nova-status"] + list(args)
 
-    def sql_environ(self):
+    def sql_environ(self) -> dict[str, str]:
         """What :meth:`sql` adds to the environment: the password, for modes that use one."""
         if self.db_password and self.mode in ("kolla", "local"):
             return {PASSWORD_ENV: self.db_password}
         return {}
 
-    def argv_sql(self, database, query):
+    def argv_sql(self, database: str, query: str) -> list[str]:
         """mysql's argument vector; the password goes through :meth:`sql_environ`, never here."""
         opts = ["--batch", "--raw", database, "-e", query]
         env = tuple(self.sql_environ())
@@ -140,7 +142,7 @@ class NovaCommands:
             return self._prefix(None) + ["mysql"] + opts
         return ["mysql"] + (["-u", self.db_user] if env else []) + opts
 
-    def describe(self, argv):
+    def describe(self, argv: list[str]) -> str:
         """The command as text, as an operator would type it (``MYSQL_PWD=***`` when it needs one)."""
         text = " ".join(shlex.quote("-p***" if a.startswith("-p") and len(a) > 2 else a) for a in argv)
         if self.sql_environ() and argv and (argv[0] == "mysql" or PASSWORD_ENV in argv):
@@ -148,7 +150,9 @@ class NovaCommands:
         return text
 
     # -- running ------------------------------------------------------------
-    def run(self, argv, ok_rcs=(0,), env=None):
+    def run(
+        self, argv: list[str], ok_rcs: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+    ) -> tuple[int, str, str]:
         """Run ``argv`` with ``env`` added to the environment for that command only."""
         try:
             with _environ(env or {}):
@@ -165,27 +169,29 @@ class NovaCommands:
             )
         return rc, out, err
 
-    def nova_manage(self, args, cell=False, ok_rcs=(0,)):
+    def nova_manage(
+        self, args: list[str], cell: bool = False, ok_rcs: tuple[int, ...] = (0,)
+    ) -> tuple[int, str, str]:
         return self.run(self.argv_nova_manage(args, cell=cell), ok_rcs=ok_rcs)
 
-    def nova_status(self, args, ok_rcs=(0, 1, 2, 255)):
+    def nova_status(self, args: list[str], ok_rcs: tuple[int, ...] = (0, 1, 2, 255)) -> tuple[int, str, str]:
         return self.run(self.argv_nova_status(args), ok_rcs=ok_rcs)
 
-    def sql(self, database, query):
+    def sql(self, database: str, query: str) -> list[dict[str, Any]]:
         """Rows of a SELECT as dicts (mysql --batch output, NULL as None)."""
         _rc, out, _err = self.run(self.argv_sql(database, query), env=self.sql_environ())
         return parse_mysql_batch(out)
 
     # -- parsed helpers -------------------------------------------------------
-    def list_cells(self):
+    def list_cells(self) -> list[dict[str, Any]]:
         _rc, out, _err = self.nova_manage(["cell_v2", "list_cells", "--verbose"])
         return parse_prettytable(out)
 
-    def list_hosts(self):
+    def list_hosts(self) -> list[dict[str, Any]]:
         _rc, out, _err = self.nova_manage(["cell_v2", "list_hosts"])
         return parse_prettytable(out)
 
-    def service_versions(self, database="nova"):
+    def service_versions(self, database: str = "nova") -> list[dict[str, Any]]:
         """nova.services rows (not deleted): host, binary, version, disabled, forced_down, ..."""
         return self.sql(
             database,
@@ -194,7 +200,7 @@ class NovaCommands:
         )
 
 
-def parse_mysql_batch(text):
+def parse_mysql_batch(text: str) -> list[dict[str, Any]]:
     """Parse ``mysql --batch --raw`` output (tab-separated, header first)."""
     lines = [line for line in text.splitlines() if line != ""]
     if not lines:
@@ -210,7 +216,7 @@ def parse_mysql_batch(text):
 _BORDER = re.compile(r"^\+[-+]+\+$")
 
 
-def parse_prettytable(text):
+def parse_prettytable(text: str) -> list[dict[str, Any]]:
     """Parse the ``+----+----+`` tables printed by nova-manage into dicts."""
     rows = []
     header = None
@@ -245,7 +251,9 @@ NOVA_COMMANDS_SPEC = {
 }
 
 
-def nova_commands_from_params(params, run):
+def nova_commands_from_params(
+    params: dict[str, Any] | None, run: Callable[[list[str]], tuple[int, str, str]]
+) -> NovaCommands | None:
     """NovaCommands from the ``nova_commands`` option (None when it is not set)."""
     if not params:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kernel_cmdline import (
     GrubbyBackend,
@@ -108,7 +109,7 @@ ARGUMENT_SPEC = {
 }
 
 
-def run(module):
+def run(module: Any) -> dict[str, Any]:
     """Plan and (outside check mode) apply the change; return the module result.
 
     ``module`` needs ``params``, ``check_mode``, ``get_bin_path``, ``run_command``, ``warn``,

@@ -247,15 +247,15 @@ class GrubbyBackend:
             )
         return out
 
-    def read(self):
+    def read(self) -> list[str]:
         return parse_grubby_info(self._call([self.grubby, "--info=DEFAULT"]))
 
-    def plan(self, set_args, absent=()):
+    def plan(self, set_args: list[str], absent: Iterable[str] = ()) -> tuple[list[str], list[str]]:
         before = self.read()
         after = plan_args(before, set_args, absent)
         return before, after
 
-    def apply(self, before, after):
+    def apply(self, before: list[str], after: list[str]) -> list[str]:
         """Change every kernel entry so that its arguments contain ``after``'s changes."""
         before_set, after_set = set(before), set(after)
         remove = [t for t in before if t not in after_set]
