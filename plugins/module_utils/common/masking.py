@@ -18,6 +18,7 @@ of a secret option (``nova_schema.is_secret_option`` adds oslo.config's own
 from __future__ import annotations
 
 import re
+from typing import Any
 
 MASK = "***"
 
@@ -56,7 +57,7 @@ def _sub_secret(match):
     return match.group("pre") + MASK + match.group("post")
 
 
-def mask(text):
+def mask(text: Any) -> Any:
     """Return ``text`` with secrets replaced by ``***`` (non-strings pass through)."""
     if not isinstance(text, str) or not text:
         return text
@@ -84,12 +85,12 @@ _SECRET_NAME = re.compile(
 )
 
 
-def is_secret_name(name):
+def is_secret_name(name: Any) -> bool:
     """True when an option or variable called ``name`` holds a credential (by its name alone)."""
     return bool(name) and bool(_SECRET_NAME.search(str(name).strip().replace("-", "_")))
 
 
-def mask_secret_value(value):
+def mask_secret_value(value: Any) -> Any:
     """The value of a secret option, masked.
 
     A URL keeps its scheme, hosts and path (only the ``user:password@`` parts and
@@ -108,7 +109,7 @@ def mask_secret_value(value):
     return MASK
 
 
-def mask_deep(value):
+def mask_deep(value: Any) -> Any:
     """Mask every string inside dicts/lists (keys are kept).
 
     Values under a secret-named key (``{"database_password": ...}``) and the ``value`` of a

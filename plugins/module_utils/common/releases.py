@@ -9,6 +9,9 @@ Copied from the released packages, each value with the file and release it came 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 # OpenStack series -> nova and kolla-ansible majors (KOLLA_NOVA_FACTS.md, "Releases").
 # service_version: SERVICE_VERSION in nova/objects/service.py of that nova x.0.0
 #   (31.0.0: 68, 32.0.0: 70, 33.0.0: 72, 34.0.0: 74).
@@ -158,12 +161,12 @@ DB_CHAINS = {
 }
 
 
-def oldest_supported_version(release):
+def oldest_supported_version(release: dict[str, Any]) -> int:
     """The lowest nova-compute service version the release starts with (see check_services)."""
     return SERVICE_VERSION_ALIASES[release["oldest_supported"]]
 
 
-def release_of_version(version):
+def release_of_version(version: int | None) -> str | None:
     """``"2025.1 (Epoxy)"`` for service version 68; ranges for versions several releases share."""
     if version is None:
         return None
@@ -187,7 +190,7 @@ def release_of_version(version):
     )
 
 
-def current_release(versions):
+def current_release(versions: Iterable[int | None]) -> dict[str, Any] | None:
     """The release (RELEASES entry) that writes the newest of ``versions``, or None when it is
     older than 2025.1 or unknown.  A version between two releases' SERVICE_VERSION belongs to
     the development of the later one."""
@@ -204,7 +207,7 @@ def current_release(versions):
     return None
 
 
-def previous_release(target):
+def previous_release(target: dict[str, Any]) -> tuple[str, int]:
     """``(codename, service version)`` of the release right before the target (one release behind)."""
     names = list(CODENAME_SERIES)
     previous = names[names.index(target["codename"]) - 1]

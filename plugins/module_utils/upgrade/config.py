@@ -4,6 +4,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
+
 import os
 import re
 
@@ -36,7 +42,7 @@ REPLACEMENTS = {
 }
 
 
-def deprecation_fix(finding, target):
+def deprecation_fix(finding: dict[str, Any], target: dict[str, Any]) -> str:
     """The fix for a deprecated option: its replacement where Nova names one."""
     if finding["code"] == "deprecated_name" and finding.get("fix"):
         return finding["fix"]
@@ -48,7 +54,12 @@ def deprecation_fix(finding, target):
     return "no replacement: remove it before a release drops it (nova %s still reads it)" % target["nova"]
 
 
-def check_config(report, files, target, node_custom_config=None):
+def check_config(
+    report: Report,
+    files: list[tuple[str, str]],
+    target: dict[str, Any],
+    node_custom_config: str | None = None,
+) -> None:
     """Options the target removed (fail) or deprecates (warn) in the override files.
 
     ``files``: ``[(relpath, text)]``.  Validation is nova_schema's, against the target's
@@ -123,7 +134,7 @@ def _line(f):
 _RPC_VERSION = re.compile(r"^\d+\.\d+$")
 
 
-def upgrade_levels(files):
+def upgrade_levels(files: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
     """``[{"file", "line", "option", "value"}]`` of every ``[upgrade_levels]`` assignment."""
     out = []
     for rel, text in files or []:
@@ -139,7 +150,12 @@ def upgrade_levels(files):
     return out
 
 
-def check_upgrade_levels(report, files, target, node_custom_config=None):
+def check_upgrade_levels(
+    report: Report,
+    files: list[tuple[str, str]],
+    target: dict[str, Any],
+    node_custom_config: str | None = None,
+) -> None:
     """``[upgrade_levels]`` pins in the overrides and whether to remove them after the upgrade.
 
     Kolla-Ansible's own nova.conf.j2 (roles nova and nova-cell, every release) already

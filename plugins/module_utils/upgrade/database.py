@@ -4,6 +4,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.releases import (
     DB_CHAINS,
     RELEASES,
@@ -80,7 +86,13 @@ def _revision_state(revision, kind, current):
     return "pass", "is at %s, the head of nova %s" % (revision, current["nova"])
 
 
-def check_database(report, target, revisions, current=None, commands=None):
+def check_database(
+    report: Report,
+    target: dict[str, Any],
+    revisions: dict[str, Any],
+    current: dict[str, Any] | None = None,
+    commands: Commands | None = None,
+) -> None:
     """Alembic revisions (``{database: (kind, revision)}``) vs the running release's heads.
 
     ``kind`` is ``api`` or ``main``.  A database behind the running code means a skipped
@@ -106,7 +118,7 @@ def check_database(report, target, revisions, current=None, commands=None):
         )
 
 
-def check_online_migrations(report, counts, commands=None):
+def check_online_migrations(report: Report, counts: dict[str, Any], commands: Commands | None = None) -> None:
     """Pending online data migrations, as far as read-only SQL can tell.
 
     ``counts``: ``{database: {migration: rows}}`` or None (no SQL access).
@@ -157,13 +169,13 @@ def check_online_migrations(report, counts, commands=None):
     )
 
 
-def online_migration_sql(kind):
+def online_migration_sql(kind: str) -> str:
     """One SELECT returning one row with one column per migration (kind: cell or api)."""
     parts = ["(%s) AS %s" % (query, name) for name, query in ONLINE_MIGRATION_QUERIES[kind]]
     return "SELECT " + ", ".join(parts)
 
 
-def parse_counts(rows):
+def parse_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not rows:
         return {}
     return {k: int(v) if v not in (None, "") else 0 for k, v in rows[0].items()}

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 from ansible_collections.kolla_ops.nova.plugins.module_utils.upgrade.target import UpgradeCheckError
 
 
-def override_files(node_custom_config):
+def override_files(node_custom_config: str) -> list[tuple[str, str]]:
     """Override files Kolla-Ansible reads for Nova services, as ``[(relpath, path)]``.
 
     global.conf, nova.conf, nova/<service>.conf, nova/<host>/nova.conf and
@@ -40,7 +41,7 @@ def override_files(node_custom_config):
     return out
 
 
-def read_overrides(node_custom_config):
+def read_overrides(node_custom_config: str) -> list[tuple[str, str]]:
     """``[(relpath, text)]`` of the override files (unreadable files raise UpgradeCheckError)."""
     out = []
     for rel, path in override_files(node_custom_config):
@@ -55,7 +56,7 @@ def read_overrides(node_custom_config):
 _GLOBALS_RELEASE = re.compile(r"^openstack_release\s*:\s*(\S.*?)\s*(?:#.*)?$", re.M)
 
 
-def globals_release(config_dir):
+def globals_release(config_dir: str | None) -> dict[str, Any]:
     """``[(path, value)]`` of ``openstack_release`` set in globals.yml and globals.d/*.yml."""
     paths = [os.path.join(config_dir, "globals.yml")]
     gdir = os.path.join(config_dir, "globals.d")

@@ -4,6 +4,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
+
 import re
 
 
@@ -17,7 +23,13 @@ def _version_tuple(text):
     return tuple(parts)
 
 
-def check_kolla(report, target, installed=None, ansible_core=None, globals_release=None):
+def check_kolla(
+    report: Report,
+    target: dict[str, Any],
+    installed: str | None = None,
+    ansible_core: str | None = None,
+    globals_release: dict[str, Any] | None = None,
+) -> None:
     """Kolla-Ansible matching the target vs the installed one (and ansible-core, globals)."""
     want = target["kolla_ansible"]
     pip_spec = "kolla-ansible>=%s.0.0,<%d" % (want, int(want) + 1)

@@ -5,6 +5,12 @@ behind computes, stale rows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import nova_services
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.releases import (
     CODENAME_SERIES,
@@ -22,7 +28,9 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.upgrade.commands im
 NO_HEARTBEAT = ("nova-osapi_compute", "nova-metadata")
 
 
-def merge_services(sql_rows, api_rows):
+def merge_services(
+    sql_rows: list[dict[str, Any]] | None, api_rows: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
     """One list from ``nova.services`` rows (with ``cell_database``) and compute API rows.
 
     SQL gives the version, the API gives Nova's up/down verdict and the id the API and
@@ -54,7 +62,7 @@ def merge_services(sql_rows, api_rows):
     return nova_services.analyze(merged)
 
 
-def stale_services(services):
+def stale_services(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Disabled, down or forced-down rows (binaries that heartbeat only)."""
     return [
         s
@@ -63,7 +71,7 @@ def stale_services(services):
     ]
 
 
-def service_view(svc, instances=None):
+def service_view(svc: dict[str, Any], instances: int | None = None) -> dict[str, Any]:
     view = nova_services.describe(svc)
     view["id"] = svc.get("id")
     view["release"] = release_of_version(svc.get("version"))
@@ -78,7 +86,9 @@ def _name(svc):
     return "%s on %s" % (svc["binary"], svc["host"])
 
 
-def check_behind_target(report, target, services, commands=None):
+def check_behind_target(
+    report: Report, target: dict[str, Any], services: list[dict[str, Any]], commands: Commands | None = None
+) -> None:
     """nova-compute services more than one release behind the target, that Nova still accepts.
 
     Nova itself only refuses computes older than the target's OLDEST_SUPPORTED_SERVICE_VERSION
@@ -164,7 +174,7 @@ def check_behind_target(report, target, services, commands=None):
     return behind
 
 
-def check_release_path(report, target, services):
+def check_release_path(report: Report, target: dict[str, Any], services: list[dict[str, Any]]) -> None:
     """Whether the services' release may move to the target (Nova's oldest supported version)."""
     versions = [s["version"] for s in services if s.get("version")]
     oldest = oldest_supported_version(target)
@@ -231,7 +241,14 @@ def check_release_path(report, target, services):
     return current
 
 
-def check_services(report, target, services, instances_by_host=None, commands=None, versions_known=True):
+def check_services(
+    report: Report,
+    target: dict[str, Any],
+    services: list[dict[str, Any]],
+    instances_by_host: dict[str, int] | None = None,
+    commands: Commands | None = None,
+    versions_known: bool = True,
+) -> None:
     """Service versions, the rows that pin the minimum, too-old computes, computes more than one
     release behind the target, stale rows.
 
@@ -256,7 +273,7 @@ def check_services(report, target, services, instances_by_host=None, commands=No
     report_stale(report, services, instances_by_host or {}, commands)
 
 
-def report_versions(report, services):
+def report_versions(report: Report, services: list[dict[str, Any]]) -> None:
     """``services.versions``: the distinct versions of each binary."""
     by_binary = {}
     for s in services:
@@ -273,7 +290,7 @@ def report_versions(report, services):
     )
 
 
-def report_minimum_version(report, services, commands):
+def report_minimum_version(report: Report, services: list[dict[str, Any]], commands: Commands | None) -> None:
     """``services.minimum_version``: the rows that pin each binary's minimum version."""
     # Rows that pin the minimum: nova/db/main/api.py service_get_minimum_version (min over
     # deleted = 0 and forced_down = false rows), via nova_services.version_spread.
@@ -336,7 +353,9 @@ def report_minimum_version(report, services, commands):
         )
 
 
-def pinning_fixes(binary, entry, services, commands):
+def pinning_fixes(
+    binary: str, entry: dict[str, Any], services: list[dict[str, Any]], commands: Commands | None
+) -> list[str]:
     """The fix of each row that pins ``binary``'s minimum version (``entry``: version_spread's)."""
     fixes = []
     for p in entry["pinning"]:
@@ -357,7 +376,9 @@ def pinning_fixes(binary, entry, services, commands):
     return fixes
 
 
-def report_too_old(report, target, services, commands):
+def report_too_old(
+    report: Report, target: dict[str, Any], services: list[dict[str, Any]], commands: Commands | None
+) -> None:
     """``services.too_old``: nova-compute rows the target refuses to start with."""
     target_name = "%s (nova %s)" % (target["series"], target["nova"])
     # Too old: nova/utils.py raise_if_old_compute() (called from nova/service.py
@@ -428,7 +449,12 @@ def report_too_old(report, target, services, commands):
         )
 
 
-def report_stale(report, services, instances_by_host, commands):
+def report_stale(
+    report: Report,
+    services: list[dict[str, Any]],
+    instances_by_host: dict[str, int],
+    commands: Commands | None,
+) -> None:
     """``services.stale``: disabled or down rows, with what to do before deleting each."""
     stale = stale_services(services)
     for s in stale:

@@ -4,6 +4,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
+
+
 import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.upgrade.commands import Commands
@@ -11,7 +17,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.upgrade.commands im
 _RESULTS = {"success": "pass", "warning": "warn", "failure": "fail"}
 
 
-def parse_nova_status(text):
+def parse_nova_status(text: str) -> list[dict[str, Any]]:
     """``nova-status upgrade check`` table -> ``[{"check", "result", "details"}]``."""
     checks = []
     current = None
@@ -42,11 +48,13 @@ def parse_nova_status(text):
     return checks
 
 
-def slug(name):
+def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "check"
 
 
-def check_nova_status(report, rc, stdout, stderr="", commands=None):
+def check_nova_status(
+    report: Report, rc: int, stdout: str, stderr: str = "", commands: Commands | None = None
+) -> None:
     commands = commands or Commands()
     cmd = commands.nova_status("upgrade", "check")
     checks = parse_nova_status(stdout or "")

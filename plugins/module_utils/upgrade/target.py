@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.errors import KollaOpsError
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.releases import RELEASES, SERIES_ORDER
@@ -13,7 +15,7 @@ class UpgradeCheckError(KollaOpsError, ValueError):
     """Bad input: an unknown release, an unreadable file."""
 
 
-def target_release(value):
+def target_release(value: Any) -> dict[str, Any]:
     """``2026.2``, ``34``, ``34.0.1``, ``nova-34``, ``hibiscus``, ``kolla-ansible 23`` -> release dict."""
     text = str(value or "").strip()
     low = text.lower()
