@@ -15,7 +15,7 @@
    already up with enough nodes (someone else's) is used as it is and left running.
 
 Requests are counted inside each module (a hook on the keystoneauth session, see
-plugins/module_utils/audit_collect.py) and returned as ``stats``; this script sums them per
+plugins/module_utils/cloud/reader.py) and returned as ``stats``; this script sums them per
 task from the JSON callback. Results go to bench/audit/results/.
 """
 

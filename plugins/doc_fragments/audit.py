@@ -1,6 +1,6 @@
 # Copyright: kolla_ops.nova contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options shared by the audit modules (module_utils/audit_module.py COMMON_SPEC, PLACEMENT_SPEC)."""
+"""Options shared by the audit modules (module_utils/audit/run.py COMMON_SPEC, PLACEMENT_SPEC)."""
 
 from __future__ import annotations
 

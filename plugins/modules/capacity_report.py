@@ -116,61 +116,15 @@ scope_error:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import AuditError
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.capacity import (
+    DEFAULT_RESOURCE_CLASSES,
+    audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
-    check_scope,
     run_audit,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
-    capacity,
-    capacity_report_of,
-)
-
-DEFAULT_RESOURCE_CLASSES = ("VCPU", "PCPU", "MEMORY_MB", "DISK_GB")
-
-
-def audit(collector, params):
-    flavors = collector.flavors()
-    if params["flavors"]:
-        check_scope(
-            "flavors",
-            params["flavors"],
-            [f["name"] for f in flavors] + [f["id"] for f in flavors],
-            "flavor",
-            "Give flavor names or IDs as Nova lists them (openstack flavor list --all), or leave "
-            "flavors out to size with every flavor.",
-            shown=[f["name"] or f["id"] for f in flavors],
-        )
-        flavors = [f for f in flavors if f["name"] in params["flavors"] or f["id"] in params["flavors"]]
-    extra = [rc for rc in params["resource_classes"] if rc not in DEFAULT_RESOURCE_CLASSES]
-    if extra:  # the defaults always exist; anything else is checked against Placement's list
-        check_scope(
-            "resource_classes",
-            params["resource_classes"],
-            list(DEFAULT_RESOURCE_CLASSES) + resource_class_names(collector),
-            "resource class",
-            "Give resource classes as Placement names them (openstack resource class list), "
-            "or leave resource_classes out for %s." % ", ".join(DEFAULT_RESOURCE_CLASSES),
-        )
-    cap = capacity(
-        collector.providers(),
-        collector.inventories(),
-        collector.usages(),
-        collector.hypervisors(),
-        collector.aggregates(),
-        flavors,
-        resource_classes=params["resource_classes"],
-    )
-    return capacity_report_of(cap, warn_percent=params["warn_percent"]), [], [], {"capacity": cap}
-
-
-def resource_class_names(collector):
-    resp = collector.conn.placement.get("/resource_classes", microversion="1.2")
-    if resp.status_code >= 400:
-        raise AuditError("placement GET /resource_classes: HTTP %s %s" % (resp.status_code, resp.text[:300]))
-    return [rc["name"] for rc in resp.json().get("resource_classes") or []]
 
 
 class CapacityReport(OpenStackModule):

@@ -88,42 +88,11 @@ stats:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute import cell_report, unmapped_hosts
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import COMMON_SPEC, run_audit
-from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
-
-
-def audit(collector, params):
-    mapped = collector.mapped_hosts()
-    if mapped is None:
-        report = Report("audit")
-        report.add("cells.unmapped_hosts", "skip", "host mappings need nova_commands (nova-manage)")
-        return report, [], [], {"unmapped": [], "mapped_without_service": []}
-    found = unmapped_hosts(collector.services(), mapped)
-    report, planned, proposed = cell_report(found, fix=params["fix"])
-    return (
-        report,
-        planned,
-        proposed,
-        {"unmapped": found["unmapped"], "mapped_without_service": found["mapped_without_service"]},
-    )
-
-
-def apply(collector, action):
-    """discover_hosts maps compute nodes not yet flagged as mapped; a host whose mapping was
-    lost (its compute node still flagged) only comes back with --by-service."""
-    output = []
-    still = action["hosts"]
-    for extra in ([], ["--by-service"]):
-        _rc, out, _err = collector.nova.nova_manage(
-            ["cell_v2", "discover_hosts", "--verbose"] + extra, cell=True
-        )
-        output.extend(out.strip().splitlines()[-20:])
-        collector.invalidate("mapped_hosts")
-        still = unmapped_hosts(collector.services(), collector.mapped_hosts())["unmapped"]
-        if not still:
-            break
-    return {"output": output, "still_unmapped": still}
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.cells import (
+    apply,
+    audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import COMMON_SPEC, run_audit
 
 
 class CellMappingAudit(OpenStackModule):

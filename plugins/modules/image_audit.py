@@ -120,58 +120,17 @@ scope_error:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.images import (
+    apply,
+    audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.resources import (
+    RECOMMENDED_PROPERTIES,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     COMMON_SPEC,
-    check_scope,
     run_audit,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_resources import (
-    RECOMMENDED_PROPERTIES,
-    audit_images,
-    image_report,
-)
-
-
-def audit(collector, params):
-    images = collector.images()
-    if params["images"]:
-        check_scope(
-            "images",
-            params["images"],
-            [i["id"] for i in images] + [i["name"] for i in images],
-            "image",
-            "Give image names or IDs as Glance lists them (openstack image list), or leave images out "
-            "to audit every image.",
-            shown=[i["name"] or i["id"] for i in images],
-        )
-        images = [i for i in images if i["id"] in params["images"] or i["name"] in params["images"]]
-    found = audit_images(
-        images,
-        images_type=params["images_type"],
-        required=params["required_properties"],
-        fix_properties=params["fix_properties"],
-    )
-    report, planned, proposed = image_report(found, fix=params["fix"])
-    return (
-        report,
-        planned,
-        proposed,
-        {"qcow2_on_rbd": found["qcow2_on_rbd"], "missing_properties": found["missing_properties"]},
-    )
-
-
-def apply(collector, action):
-    image = collector.conn.image.get_image(action["id"])
-    current = dict(image.properties or {})
-    for key in action["properties"]:
-        value = getattr(image, key, None)
-        if value is not None:
-            current[key] = value
-    update = {k: v for k, v in action["properties"].items() if current.get(k) in (None, "")}
-    if not update:
-        return False
-    collector.conn.image.update_image(image, **update)
-    return {"set": update}
 
 
 class ImageAudit(OpenStackModule):

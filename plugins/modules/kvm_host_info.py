@@ -135,7 +135,7 @@ memtotal_kb:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.kvm_host import probe
+from ansible_collections.kolla_ops.nova.plugins.module_utils.host.kvm import probe
 
 
 def main():

@@ -164,35 +164,17 @@ upgrade_levels:
 """
 
 import importlib
-import os
 
-from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
-
-from ansible_collections.kolla_ops.nova.plugins.module_utils import upgrade_check as core
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import (
-    NOVA_COMMANDS_SPEC,
-    NovaCommandError,
-    nova_commands_from_params,
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NOVA_COMMANDS_SPEC
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.module import KollaOpsModule
+from ansible_collections.kolla_ops.nova.plugins.module_utils.upgrade.run import (
+    CHECKS,
+    LOCAL_CHECKS,
+    UpgradeCheck,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
-
-CHECKS = ["kolla", "config", "services", "nova_status", "database", "online_migrations"]
-LOCAL_CHECKS = {"kolla", "config"}
 
 
-def _installed_version(dist):
-    try:
-        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
-    except ImportError:
-        return None
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
-
-
-class NovaUpgradeCheck(OpenStackModule):
+class NovaUpgradeCheck(KollaOpsModule):
     argument_spec = {
         "target_release": {"type": "str", "required": True},
         "checks": {"type": "list", "elements": "str", "choices": CHECKS, "default": list(CHECKS)},
@@ -214,159 +196,11 @@ class NovaUpgradeCheck(OpenStackModule):
                 pass
         return super().openstack_cloud_from_module()
 
-    def _run(self, argv):
-        return self.ansible.run_command(argv)
-
-    def run(self):
-        p = self.params
-        try:
-            target = core.target_release(p["target_release"])
-            nova = nova_commands_from_params(p.get("nova_commands"), self._run)
-        except ValueError as exc:  # UpgradeCheckError is a ValueError
-            self.fail_json(msg=str(exc))
-        self.target = target
-        self.nova = nova
-        self.commands = core.Commands(nova)
-        self.report = Report("upgrade_check")
-        self.result = {
-            "changed": False,
-            "target": target,
-            "current": None,
-            "services": [],
-            "nova_status": [],
-            "upgrade_levels": [],
-        }
-        checks = set(p["checks"])
-        if "kolla" in checks:
-            self.check_kolla()
-        if "config" in checks:
-            self.check_config()
-        sql_rows = self.service_rows() if checks & {"services", "database"} else None
-        if "services" in checks:
-            self.check_services(sql_rows)
-        self.result["current"] = core.current_release(
-            [int(r["version"]) for r in sql_rows or [] if r.get("version")]
-        )
-        if "nova_status" in checks:
-            self.check_nova_status()
-        if "database" in checks:
-            self.check_database()
-        if "online_migrations" in checks:
-            self.check_online_migrations()
-        self.result["report"] = self.report.as_dict()
+    def execute(self):
+        check = UpgradeCheck(self.params, self.nova_commands(), self.reader)
         # Option values and command output can carry credentials (a flagged
         # live_migration_uri = qemu+ssh://user:pw@..., a connection URL in nova-status details).
-        self.exit_json(**masking.mask_deep(self.result))
-
-    def _databases(self, cell_kind):
-        return [("api", self.params["api_database"])] + [
-            (cell_kind, d) for d in self.params["cell_databases"]
-        ]
-
-    def check_kolla(self):
-        ncc = self.params["node_custom_config"]
-        config_dir = self.params.get("kolla_config_dir") or os.path.dirname(ncc.rstrip("/"))
-        core.check_kolla(
-            self.report,
-            self.target,
-            installed=self.params.get("kolla_ansible_version") or _installed_version("kolla-ansible"),
-            ansible_core=_installed_version("ansible-core"),
-            globals_release=core.globals_release(config_dir),
-        )
-
-    def check_config(self):
-        ncc = self.params["node_custom_config"]
-        try:
-            files = core.read_overrides(ncc) if os.path.isdir(ncc) else None
-        except core.UpgradeCheckError as exc:
-            self.fail_json(msg=str(exc))
-        core.check_config(self.report, files, self.target, ncc)
-        self.result["upgrade_levels"] = core.check_upgrade_levels(self.report, files, self.target, ncc)
-
-    def service_rows(self):
-        """nova.services rows of every cell database (None without nova_commands)."""
-        if self.nova is None:
-            return None
-        rows = []
-        for database in self.params["cell_databases"]:
-            try:
-                for row in self.nova.service_versions(database):
-                    row["cell_database"] = database
-                    rows.append(row)
-            except NovaCommandError as exc:
-                self.report.add(
-                    "services.database_%s" % database,
-                    "fail",
-                    "cannot read %s.services: %s" % (database, exc),
-                    fix="check nova_commands (database container, user, password) and cell_databases",
-                )
-        return rows
-
-    def check_services(self, sql_rows):
-        api_rows = [s.to_dict(computed=False) for s in self.conn.compute.services()]
-        services = core.merge_services(sql_rows or [], api_rows)
-        counts = {}
-        for svc in core.stale_services(services):
-            if svc["binary"] == "nova-compute" and svc["host"] not in counts:
-                servers = self.conn.compute.servers(
-                    details=False, all_projects=True, compute_host=svc["host"]
-                )
-                counts[svc["host"]] = sum(1 for _server in servers)
-        core.check_services(
-            self.report, self.target, services, counts, self.commands, versions_known=bool(sql_rows)
-        )
-        self.result["services"] = [core.service_view(s, counts.get(s["host"])) for s in services]
-
-    def check_nova_status(self):
-        cmd = self.commands.nova_status("upgrade", "check")
-        if self.nova is None:
-            self.report.add(
-                "nova_status.run", "skip", "nova_commands not given: nova-status was not run", fix=cmd
-            )
-            return
-        try:
-            rc, out, err = self.nova.nova_status(["upgrade", "check"])
-        except NovaCommandError as exc:
-            self.report.add("nova_status.run", "fail", str(exc), fix=cmd)
-            return
-        self.result["nova_status"] = core.check_nova_status(self.report, rc, out, err, self.commands)
-
-    def check_database(self):
-        if self.nova is None:
-            self.report.add(
-                "database.schema",
-                "skip",
-                "nova_commands not given: database revisions not read",
-                fix="%s; %s"
-                % (self.commands.nova_manage("api_db version"), self.commands.nova_manage("db version")),
-            )
-            return
-        revisions = {}
-        for kind, database in self._databases("main"):
-            try:
-                rows = self.nova.sql(database, "SELECT version_num FROM alembic_version")
-            except NovaCommandError as exc:
-                self.report.add("database.%s" % database, "fail", "cannot read %s: %s" % (database, exc))
-                continue
-            revisions[database] = (kind, rows[0]["version_num"] if rows else None)
-        core.check_database(self.report, self.target, revisions, self.result["current"], self.commands)
-
-    def check_online_migrations(self):
-        counts = None
-        if self.nova is not None:
-            counts = {}
-            for kind, database in self._databases("cell"):
-                try:
-                    rows = self.nova.sql(database, core.online_migration_sql(kind))
-                except NovaCommandError as exc:
-                    self.report.add(
-                        "online_migrations.%s" % database,
-                        "fail",
-                        "cannot count pending rows in %s: %s" % (database, exc),
-                    )
-                    continue
-                counts[database] = core.parse_counts(rows)
-        core.check_online_migrations(self.report, counts, self.commands)
+        self.exit_masked(**check.run())
 
 
 def main():

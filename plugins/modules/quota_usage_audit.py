@@ -96,39 +96,14 @@ scope_error:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.quota import (
+    audit,
+)
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     COMMON_SPEC,
     PLACEMENT_SPEC,
-    check_scope,
     run_audit,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_placement import (
-    compare_quota_usage,
-    quota_report,
-)
-
-
-def audit(collector, params):
-    owners = {s["project_id"] for s in collector.servers() if s.get("project_id")}
-    if params["projects"]:
-        keystone = [(p.id, p.name) for p in collector.conn.identity.projects()]
-        by_name = {}
-        for pid, name in keystone:
-            by_name.setdefault(name, []).append(pid)
-        check_scope(
-            "projects",
-            params["projects"],
-            {pid for pid, _name in keystone} | owners,
-            "project ID",
-            "Give project IDs (openstack project list), or leave projects out to audit every project "
-            "that owns a server.",
-            hints={n: "the name of project %s: give its ID" % ", ".join(ids) for n, ids in by_name.items()},
-        )
-    projects = params["projects"] or sorted(owners)
-    nova = {pid: collector.quota_usage(pid) for pid in projects}
-    placement = collector.project_usages(projects)
-    rows = compare_quota_usage(nova, placement)
-    return quota_report(rows), [], [], {"projects": rows}
 
 
 class QuotaUsageAudit(OpenStackModule):

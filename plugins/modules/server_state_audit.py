@@ -101,66 +101,16 @@ scope_error:
 
 from ansible_collections.openstack.cloud.plugins.module_utils.openstack import OpenStackModule
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_compute import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.compute import (
     STUCK_STATUSES,
-    find_stuck_servers,
-    stuck_report,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_module import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     COMMON_SPEC,
-    check_scope,
     run_audit,
-    utcnow,
 )
-
-# every status the compute API shows (nova/api/openstack/common.py _STATE_MAP, plus UNKNOWN)
-SERVER_STATUSES = (
-    "ACTIVE",
-    "BUILD",
-    "DELETED",
-    "ERROR",
-    "HARD_REBOOT",
-    "MIGRATING",
-    "PASSWORD",
-    "PAUSED",
-    "REBOOT",
-    "REBUILD",
-    "RESCUE",
-    "RESIZE",
-    "REVERT_RESIZE",
-    "SHELVED",
-    "SHELVED_OFFLOADED",
-    "SHUTOFF",
-    "SOFT_DELETED",
-    "SUSPENDED",
-    "UNKNOWN",
-    "VERIFY_RESIZE",
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.servers import (
+    audit,
 )
-
-
-def audit(collector, params):
-    statuses = [s.upper() for s in params["statuses"]]
-    check_scope(
-        "statuses",
-        statuses,
-        SERVER_STATUSES,
-        "server status",
-        "Give statuses as the compute API shows them (case does not matter), or leave statuses out "
-        "for %s." % ", ".join(STUCK_STATUSES),
-    )
-    stuck = find_stuck_servers(
-        collector.servers(),
-        utcnow(),
-        older_than=params["older_than"],
-        statuses=tuple(statuses),
-    )
-    for item in stuck[: params["max_actions"]]:
-        try:
-            item["last_action"] = collector.last_action(item["id"])
-        except Exception as exc:
-            item["last_action"] = {"error": str(exc)}
-    report = stuck_report(stuck, params["older_than"])
-    return report, [], [], {"stuck": stuck}
 
 
 class ServerStateAudit(OpenStackModule):

@@ -14,7 +14,10 @@ import uuid
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_cli import NovaCommandError, NovaCommands
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import (
+    NovaCommandError,
+    NovaCommands,
+)
 
 
 def _root_sql(sandbox, statements):
