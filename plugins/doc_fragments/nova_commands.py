@@ -1,6 +1,6 @@
 # Copyright: kolla_ops.nova contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options of modules that run nova-manage, nova-status or SQL (see module_utils/nova_cli.py)."""
+"""Options of modules that run nova-manage, nova-status or SQL (see module_utils/cloud/nova_cli.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 
 try:
     import openstack

@@ -30,14 +30,14 @@ import tempfile
 from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 
 STATUSES = ("fail", "warn", "pass", "skip")
 _RANK = {s: i for i, s in enumerate(STATUSES)}
 
 
 def mask_secrets(text):
-    """Mask passwords in URLs, ``password = ...`` values and tokens (``triage.masking.mask``)."""
+    """Mask passwords in URLs, ``password = ...`` values and tokens (``common.masking.mask``)."""
     return masking.mask(text)
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from test_compute_host_drain import _env, run_module
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.audit_collect import RequestCounter
+from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.requests import RequestCounter
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import recover
 

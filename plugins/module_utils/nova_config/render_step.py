@@ -11,7 +11,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import 
     render,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import plan as nova_plan
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import masking
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 
 
 def _mask_problem(p):

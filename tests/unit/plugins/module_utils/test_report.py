@@ -39,7 +39,7 @@ def _sample():
         ('{"X-Auth-Token": "gAAAAABk"}', '{"X-Auth-Token": "***"}'),
         ("mysql+pymysql://nova:pw@db/nova", "mysql+pymysql://nova:***@db/nova"),
         ("nothing secret here", "nothing secret here"),
-        # report.mask_secrets is triage.masking.mask: every host of a multi-host URL, empty users
+        # report.mask_secrets is common.masking.mask: every host of a multi-host URL, empty users
         (
             "rabbit://openstack:pw1@ctl1:5672,openstack:pw2@ctl2:5672//",
             "rabbit://openstack:***@ctl1:5672,openstack:***@ctl2:5672//",

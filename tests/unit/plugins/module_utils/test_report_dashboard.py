@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import audit_placement, report_metrics
+from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import placement as audit_placement
 
 ROOT = Path(__file__).resolve().parents[4]
 DASHBOARD = ROOT / "docs" / "grafana" / "kolla_ops_nova.json"

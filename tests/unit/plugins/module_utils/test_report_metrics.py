@@ -14,7 +14,8 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils import audit_placement, report_metrics
+from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
+from ansible_collections.kolla_ops.nova.plugins.module_utils.audit import placement as audit_placement
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import (
     Report,
     build_report,

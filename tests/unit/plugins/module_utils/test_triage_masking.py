@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import (
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import (
     is_secret_name,
     mask,
     mask_deep,

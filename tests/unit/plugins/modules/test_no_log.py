@@ -10,7 +10,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.kolla_ops.nova.plugins import modules
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_cli import NOVA_COMMANDS_SPEC
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import is_secret_name
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import is_secret_name
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(modules.__path__))
 
