@@ -15,7 +15,9 @@ description:
     writes the override files in Kolla-Ansible's merge order under O(node_custom_config).
   - Settings every compute host shares go to C(nova/nova-compute.conf), host-specific ones to
     C(nova/<inventory_hostname>/nova-compute.conf), scheduler settings to C(nova/nova-scheduler.conf),
-    real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml).
+    real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml) under O(kolla_config_dir) (Kolla's
+    CONFIG_DIR, where kolla-ansible looks for globals.d; a copy this module wrote under
+    O(node_custom_config) by an earlier release is removed).
   - Files are written atomically and only when their content changes. Files this module wrote before
     and that are no longer needed are removed. Files it did not write are never touched.
   - Run it once (C(run_once)) on the deploy host for all compute hosts; the role
@@ -53,6 +55,12 @@ options:
     description: Kolla-Ansible's C(node_custom_config) directory.
     type: path
     default: /etc/kolla/config
+  kolla_config_dir:
+    description:
+      - Kolla-Ansible's CONFIG_DIR (C(--configdir), holds C(globals.yml)); C(globals.d/kolla_ops_nova.yml)
+        is written there, since kolla-ansible passes C(-e @CONFIG_DIR/globals.d/*.yml) to Ansible.
+    type: path
+    default: /etc/kolla
   release:
     description: Nova release whose option schema applies (C(31) to C(34), or C(2025.1) to C(2026.2)).
     type: str
@@ -145,6 +153,7 @@ def main():
             scheduler=dict(type="dict", default={}),
             kolla_globals=dict(type="dict", default={}),
             node_custom_config=dict(type="path", default="/etc/kolla/config"),
+            kolla_config_dir=dict(type="path", default="/etc/kolla"),
             release=dict(type="str", default="34"),
             header=dict(type="str", default="Ansible managed"),
             mode=dict(type="raw", default="0640"),

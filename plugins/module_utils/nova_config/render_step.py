@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
     operator_files,
@@ -54,8 +56,17 @@ def run(params, check_mode):
     except nova_schema.SchemaError as exc:
         return {"changed": False, "files": [], "problems": []}, str(exc)
     base = params["node_custom_config"]
+    config_dir = params.get("kolla_config_dir") or "/etc/kolla"
     desired = render.desired_files(plan, params["header"])
     actions, foreign = render.plan_files(base, desired, params["take_over_existing"])
+    globals_desired = render.desired_globals(plan, params["header"])
+    g_actions, g_foreign = render.plan_files(
+        config_dir, globals_desired, params["take_over_existing"], candidates=[render.GLOBALS_FILE]
+    )
+    # node_custom_config/globals.d may be CONFIG_DIR/globals.d: the file there is then wanted.
+    wanted = {a["path"] for a in g_actions} | {os.path.join(config_dir, r) for r in globals_desired}
+    actions = [a for a in actions if not (a["state"] == "absent" and a["path"] in wanted)] + g_actions
+    foreign = foreign + [f for f in g_foreign if f not in foreign]
     plan.problems.extend(foreign)
     owned = [a["path"] for a in actions] + ["%s/%s" % (base, r) for r in desired]
     operator_files.check_operator_overrides(plan, base, owned)
