@@ -15,8 +15,8 @@ description:
     file is rendered as Jinja first), and returns the result and where each key came from.
   - Kolla's role template comes first in Kolla's own merge; pass its rendered output (Kolla's
     template output without overrides) as O(base) to see the complete file. The deployed
-    C(/etc/kolla/<service>/nova.conf) is refused (a file beside a C(config.json) in a service directory):
-    it already holds earlier overrides, and keys they no longer set would stay in the preview.
+    C(<node_config_directory>/<service>/nova.conf) is refused: it already holds earlier overrides, and
+    keys they no longer set would stay in the preview.
   - Secrets are masked in everything returned (C(***)), that is the values of options oslo.config declares
     secret (C(transport_url), C([database] connection), C(memcache_secret_key), ...) and of options
     named like credentials (C(*password), C(*secret), C(*token), ...), and user:password in any URL
@@ -43,6 +43,12 @@ options:
       - A file merged first, standing in for Kolla's role template - Kolla's template output rendered
         without overrides (see docs/nova_config.md), never the deployed nova.conf.
     type: path
+  node_config_directory:
+    description:
+      - Kolla-Ansible's C(node_config_directory), where Kolla deploys each service's files; a O(base) in
+        one of its service directories is the deployed file and is refused.
+    type: path
+    default: /etc/kolla
   variables:
     description: Variables for the Jinja rendering of the files; others stay as C({{ name }}).
     type: dict
@@ -123,6 +129,7 @@ def main():
             service=dict(type="str", default="nova-compute", choices=list(kolla_merge.SERVICES)),
             node_custom_config=dict(type="path", default="/etc/kolla/config"),
             base=dict(type="path"),
+            node_config_directory=dict(type="path", default="/etc/kolla"),
             variables=dict(type="dict", default={}),
             release=dict(type="str"),
         ),

@@ -79,7 +79,16 @@ def desired_files(plan, header):
         files["nova/nova-scheduler.conf"] = render_ini(
             plan.scheduler, header, "cloud-wide scheduler settings"
         )
+    for service, settings in getattr(plan, "services", {}).items():
+        files["nova/%s.conf" % service] = render_ini(
+            settings, header, "scheduler settings %s reads too" % service
+        )
     return files
+
+
+# Service files the scheduler settings may add (plan.ALSO_READ_BY); listed so that one this
+# collection wrote is removed when the setting goes.
+SERVICE_FILES = ("nova/nova-api.conf", "nova/nova-conductor.conf", "nova/nova-super-conductor.conf")
 
 
 # The Kolla variables file, under Kolla's CONFIG_DIR: kolla-ansible passes
@@ -100,7 +109,7 @@ def managed_candidates(base):
 
     ``globals.d/kolla_ops_nova.yml`` there is the old, wrong place: a copy this collection
     wrote is removed."""
-    out = ["nova/nova-compute.conf", "nova/nova-scheduler.conf", GLOBALS_FILE]
+    out = ["nova/nova-compute.conf", "nova/nova-scheduler.conf", *SERVICE_FILES, GLOBALS_FILE]
     nova_dir = os.path.join(base, "nova")
     if os.path.isdir(nova_dir):
         for name in sorted(os.listdir(nova_dir)):

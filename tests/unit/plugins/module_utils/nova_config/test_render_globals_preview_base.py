@@ -64,8 +64,9 @@ def test_operator_globals_d_file_is_never_touched(tmp_path):
 
 
 def test_preview_refuses_the_deployed_nova_conf(tmp_path):
-    deployed = tmp_path / "nova-compute"
-    deployed.mkdir()
+    node_config_directory = tmp_path / "etc-kolla"
+    deployed = node_config_directory / "nova-compute"
+    deployed.mkdir(parents=True)
     (deployed / "config.json").write_text("{}")
     (deployed / "nova.conf").write_text("[compute]\ncpu_dedicated_set = 4-15\n")
     params = {
@@ -73,10 +74,16 @@ def test_preview_refuses_the_deployed_nova_conf(tmp_path):
         "host": "c1",
         "service": "nova-compute",
         "base": str(deployed / "nova.conf"),
+        "node_config_directory": str(node_config_directory),
         "variables": {},
         "release": None,
     }
     with pytest.raises(preview_step.DeployedBaseError, match="template output"):
         preview_step.run(params)
-    (deployed / "config.json").unlink()  # a template output kept elsewhere is accepted
+    # Kolla's template output: genconfig into another node_config_directory (config.json and all).
+    template = tmp_path / "kolla-template" / "kolla-template-compute" / "nova-compute"
+    template.mkdir(parents=True)
+    (template / "config.json").write_text("{}")
+    (template / "nova.conf").write_text("[compute]\ncpu_dedicated_set = 4-15\n")
+    params["base"] = str(template / "nova.conf")
     assert preview_step.run(params)["settings"]["compute"]["cpu_dedicated_set"] == "4-15"
