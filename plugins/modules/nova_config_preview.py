@@ -15,7 +15,7 @@ description:
     file is rendered as Jinja first), and returns the result and where each key came from.
   - Kolla's role template comes first in Kolla's own merge; pass its rendered output (Kolla's
     template output without overrides) as O(base) to see the complete file. The deployed
-    C(<node_config_directory>/<service>/nova.conf) is refused: it already holds earlier overrides, and
+    C(<node_config_directory>/<service>/nova.conf) is refused, as it already holds earlier overrides, and
     keys they no longer set would stay in the preview.
   - Secrets are masked in everything returned (C(***)), that is the values of options oslo.config declares
     secret (C(transport_url), C([database] connection), C(memcache_secret_key), ...) and of options

@@ -15,8 +15,8 @@ description:
     writes the override files in Kolla-Ansible's merge order under O(node_custom_config).
   - Settings every compute host shares go to C(nova/nova-compute.conf), host-specific ones to
     C(nova/<inventory_hostname>/nova-compute.conf), scheduler settings to C(nova/nova-scheduler.conf)
-    (and those other services read too, such as C([scheduler] max_attempts), to their own files:
-    C(nova/nova-conductor.conf), C(nova/nova-super-conductor.conf), C(nova/nova-api.conf)),
+    (and those other services read too, such as C([scheduler] max_attempts), to their own files
+    C(nova/nova-conductor.conf), C(nova/nova-super-conductor.conf) and C(nova/nova-api.conf)),
     real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml) under O(kolla_config_dir) (Kolla's
     CONFIG_DIR, where kolla-ansible looks for globals.d; a copy this module wrote under
     O(node_custom_config) by an earlier release is removed).

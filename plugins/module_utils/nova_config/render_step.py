@@ -60,7 +60,7 @@ def kolla_variables(config_dir, given=None):
         paths += [
             os.path.join(globals_d, n)
             for n in sorted(os.listdir(globals_d))
-            if n.endswith(".yml") and os.path.join("globals.d", n) != render.GLOBALS_FILE
+            if n.endswith((".yml", ".yaml", ".json")) and os.path.join("globals.d", n) != render.GLOBALS_FILE
         ]
     for path in paths:
         text = kolla_merge.read_text(path)
