@@ -40,7 +40,7 @@ def test_globals_d_goes_to_kolla_config_dir(tmp_path):
     assert 'nova_console: "spice"' in written.read_text()
     assert not (tmp_path / "etc-kolla" / "config" / "globals.d").exists()
     assert str(written) in [f["path"] for f in result["files"]]
-    again, _ = render_step.run(_params(tmp_path), check_mode=False)
+    again, _failed = render_step.run(_params(tmp_path), check_mode=False)
     assert again["changed"] is False
 
 

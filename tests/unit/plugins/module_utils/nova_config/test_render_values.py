@@ -106,7 +106,7 @@ def test_pci_alias_mapping_is_written_as_json(tmp_path):
     _result, failed = render_step.run(_params(tmp_path, profile), check_mode=False)
     assert failed is None, failed
     text = (tmp_path / "etc-kolla" / "config" / "nova" / "nova-compute.conf").read_text()
-    merge, _ = kolla_merge.merge_texts([("f", text)])
+    merge, _unresolved = kolla_merge.merge_texts([("f", text)])
     values = merge.values()["pci"]
     assert json.loads(values["alias"]) == ALIAS
     assert json.loads(values["device_spec"]) == {"vendor_id": "8086", "product_id": "0443"}
@@ -203,9 +203,11 @@ def test_max_attempts_also_goes_to_the_conductors(tmp_path):
     assert failed is None, failed
     base = tmp_path / "etc-kolla" / "config"
     for service in ("nova-scheduler", "nova-conductor", "nova-super-conductor"):
-        merge, _ = kolla_merge.merge_files(kolla_merge.kolla_sources(str(base), "ctl01", service))
+        merge, _unresolved = kolla_merge.merge_files(kolla_merge.kolla_sources(str(base), "ctl01", service))
         assert merge.values()["scheduler"]["max_attempts"] == "5", service
-    merge, _ = kolla_merge.merge_files(kolla_merge.kolla_sources(str(base), "ctl01", "nova-conductor"))
+    merge, _unresolved = kolla_merge.merge_files(
+        kolla_merge.kolla_sources(str(base), "ctl01", "nova-conductor")
+    )
     assert "filter_scheduler" not in merge.values()  # only what the conductor reads
 
 
