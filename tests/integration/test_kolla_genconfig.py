@@ -20,7 +20,17 @@ cloud is not needed.
 
 The sandbox run adds ``nova_console: spice`` to the Kolla globals, as an operator would: the
 collection writes it to CONFIG_DIR/globals.d/kolla_ops_nova.yml, kolla-ansible must pass that
-file with ``-e @`` and configure nova-spicehtml5proxy instead of nova-novncproxy.
+file with ``-e @`` and configure nova-spicehtml5proxy instead of nova-novncproxy (issue 20.1).
+Its globals.yml also sets ``enable_blazar: true``: Kolla's scheduler list has BlazarFilter, and
+the collection's enabled_filters, which replaces Kolla's, must keep it (issue 20, smaller).
+
+The example run gives the pinned profile a ``[pci] alias`` and ``device_spec`` as YAML mappings
+(the values of Nova's own help text, nova/conf/pci.py): Kolla's nova.conf must carry them as JSON
+that Nova's parser accepts (issue 20.4; nova's get_alias_from_config and Whitelist are run on
+Kolla's file with the sandbox's nova 34.0.0 when its venv is built). Before that, the same
+inventory with a newline in a value must fail and write nothing (issue 20.3), and a preview
+whose base is a deployed nova.conf is refused (issue 20.2). Both runs check that
+``[scheduler] max_attempts`` reaches nova-conductor (it reads it) and not only nova-scheduler.
 """
 
 from __future__ import annotations
@@ -43,10 +53,48 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import 
 VENV_BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
+# nova/conf/pci.py help of [pci] alias and the vendor/product of [pci] device_spec (nova 34.0.0).
+PCI_ALIAS = {"name": "QuickAssist", "product_id": "0443", "vendor_id": "8086", "live_migratable": "yes"}
+PCI_DEVICE_SPEC = {"vendor_id": "8086", "product_id": "0443"}
+
+
+def _example_profiles(extra_settings):
+    """inventory/example's profiles with ``extra_settings`` added to the pinned profile."""
+    import yaml
+
+    data = yaml.safe_load(
+        (ROOT / "inventory" / "example" / "group_vars" / "all" / "nova_profiles.yml").read_text()
+    )
+    profiles = data["nova_config_compute_profiles"]
+    for section, options in extra_settings.items():
+        profiles["pinned"].setdefault("settings", {}).setdefault(section, {}).update(options)
+    return profiles
+
+
 CASES = {
-    # inventory: (controllers for Kolla, computes, extra vars for site.yml)
-    "example": (["ctl01"], ["cmp-gen01", "cmp-pin02"], {}),
-    "sandbox": (["sandbox-ctl"], ["compute3"], {"nova_config_kolla_globals": {"nova_console": "spice"}}),
+    # inventory: (controllers for Kolla, computes, extra vars for site.yml, globals.yml additions)
+    "example": (
+        ["ctl01"],
+        ["cmp-gen01", "cmp-pin02"],
+        {
+            "nova_config_compute_profiles": _example_profiles(
+                {"pci": {"alias": PCI_ALIAS, "device_spec": [PCI_DEVICE_SPEC]}}
+            )
+        },
+        {},
+    ),
+    "sandbox": (
+        ["sandbox-ctl"],
+        ["compute3"],
+        {
+            "nova_config_kolla_globals": {"nova_console": "spice"},
+            "nova_config_scheduler": {
+                "extra_filters": ["AggregateInstanceExtraSpecsFilter"],
+                "settings": {"scheduler": {"max_attempts": 4}},
+            },
+        },
+        {"enable_blazar": True},
+    ),
 }
 CONTROL_SERVICES = {"nova-api", "nova-scheduler", "nova-conductor", "nova-metadata"}
 
@@ -63,9 +111,21 @@ PREVIEW_PLAY = """
         base: "{{ item.base }}"
       loop: "{{ jobs }}"
       register: previews
+    - name: Preview with the deployed nova.conf of another host as base (issue 20.2)
+      kolla_ops.nova.nova_config_preview:
+        host: "{{ deployed.host }}"
+        service: nova-compute
+        node_custom_config: "{{ node_custom_config }}"
+        base: "{{ deployed.base }}"
+        node_config_directory: "{{ deployed.node_config_directory }}"
+      register: deployed_base
+      ignore_errors: true
+      when: deployed is not none
     - name: Save
       ansible.builtin.copy:
-        content: "{{ previews.results | map(attribute='settings') | list | to_json }}"
+        content: >-
+          {{ {'previews': previews.results | map(attribute='settings') | list,
+              'deployed_base': deployed_base.msg | default(none)} | to_json }}
         dest: "{{ result_file }}"
         mode: "0600"
 """
@@ -80,18 +140,23 @@ def _ansible_env():
     return env
 
 
-def _playbook(args, extra_vars):
+def _playbook(args, extra_vars, ok=True):
     proc = subprocess.run(
         [str(VENV_BIN / "ansible-playbook"), *args, "-e", json.dumps(extra_vars)],
         env=_ansible_env(),
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    if ok:
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     return proc
+
+
+def _files(path):
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()) if path.exists() else []
 
 
 def _kolla_settings(path):
@@ -104,14 +169,29 @@ def _kolla_settings(path):
 @pytest.fixture(scope="module", params=sorted(CASES))
 def genconfig(request, tmp_path_factory):
     name = request.param
-    controls, computes, extra = CASES[name]
+    controls, computes, extra, extra_globals = CASES[name]
     tmp = tmp_path_factory.mktemp("kolla-genconfig-%s" % name)
     config_dir = tmp / "etc-kolla"
     custom = config_dir / "config"
-    _playbook(
-        ["-i", str(ROOT / "inventory" / name), str(ROOT / "site.yml"), "--tags", "configure"],
-        dict(extra, kolla_ops_kolla_config_dir=str(config_dir), nova_config_node_custom_config=str(custom)),
-    )
+    harness.write_config_dir(config_dir, extra_globals)
+    site = ["-i", str(ROOT / "inventory" / name), str(ROOT / "site.yml"), "--tags", "configure"]
+    where = {"kolla_ops_kolla_config_dir": str(config_dir), "nova_config_node_custom_config": str(custom)}
+    refused = None
+    if name == "example":
+        # Issue 20.3: a newline in a value (it would end the line in Kolla's merge) fails the run.
+        bad = {
+            "nova_config_compute_profiles": _example_profiles(
+                {"DEFAULT": {"default_availability_zone": "az1\ndebug = true"}}
+            )
+        }
+        before = _files(config_dir)
+        proc = _playbook(site, dict(where, **bad), ok=False)
+        refused = {
+            "rc": proc.returncode,
+            "output": proc.stdout + proc.stderr,
+            "written": _files(config_dir) != before,
+        }
+    _playbook(site, dict(extra, **where))
     run = harness.genconfig(tmp / "kolla-out", config_dir, custom, controls, computes)
     jobs = []
     for host in controls + computes:
@@ -121,6 +201,14 @@ def genconfig(request, tmp_path_factory):
             jobs.append(
                 {"host": host, "service": service, "base": str(run["out_dir"] / twin / service / "nova.conf")}
             )
+    deployed = None
+    if len(computes) > 1:
+        # The first compute host previewed on top of what Kolla deployed for the last one.
+        deployed = {
+            "host": computes[0],
+            "base": str(run["out_dir"] / computes[-1] / "nova-compute" / "nova.conf"),
+            "node_config_directory": str(run["out_dir"] / computes[-1]),
+        }
     play = tmp / "preview.yml"
     play.write_text(PREVIEW_PLAY)
     result_file = tmp / "previews.json"
@@ -128,14 +216,24 @@ def genconfig(request, tmp_path_factory):
         ["-i", "localhost,", "-c", "local", str(play)],
         {
             "jobs": jobs,
+            "deployed": deployed,
             "node_custom_config": str(custom),
             "result_file": str(result_file),
             "ansible_python_interpreter": sys.executable,
         },
     )
-    previews = json.loads(result_file.read_text())
+    saved = json.loads(result_file.read_text())
     return dict(
-        run, name=name, controls=controls, computes=computes, custom=custom, jobs=jobs, previews=previews
+        run,
+        name=name,
+        controls=controls,
+        computes=computes,
+        custom=custom,
+        jobs=jobs,
+        previews=saved["previews"],
+        deployed=deployed,
+        deployed_base=saved["deployed_base"],
+        refused=refused,
     )
 
 
@@ -200,11 +298,94 @@ def test_kolla_reads_the_rendered_globals_d(genconfig):
         assert (ctl / "nova-novncproxy" / "nova.conf").is_file()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 20 (smaller): [scheduler] max_attempts is rendered for nova-scheduler only"
-)
 def test_max_attempts_reaches_nova_conductor(genconfig):
+    """nova-conductor reads [scheduler] max_attempts (populate_retry); Kolla's own is 10."""
+    want = {"example": "5", "sandbox": "4"}[genconfig["name"]]
+    ctl = genconfig["out_dir"] / genconfig["controls"][0]
+    for service in ("nova-scheduler", "nova-conductor"):
+        assert _kolla_settings(ctl / service / "nova.conf")["scheduler"]["max_attempts"] == want, service
+
+
+def test_blazar_filter_kept_when_kolla_enables_blazar(genconfig):
+    scheduler = _kolla_settings(
+        genconfig["out_dir"] / genconfig["controls"][0] / "nova-scheduler" / "nova.conf"
+    )
+    filters = scheduler["filter_scheduler"]["enabled_filters"].split(",")
+    if genconfig["name"] == "sandbox":  # globals.yml: enable_blazar: true
+        assert "BlazarFilter" in filters
+        assert "AggregateInstanceExtraSpecsFilter" in filters
+        available = scheduler["filter_scheduler"]["available_filters"]
+        assert "blazarnova.scheduler.filters.blazar_filter.BlazarFilter" in available
+    else:
+        assert "BlazarFilter" not in filters
+
+
+def test_newline_in_a_value_fails_the_run_and_writes_nothing(genconfig):
+    refused = genconfig["refused"]
+    if refused is None:
+        pytest.skip("the example inventory carries this case")
+    assert refused["rc"] != 0
+    assert "settings.DEFAULT.default_availability_zone" in refused["output"]
+    assert "control character" in refused["output"]
+    assert not refused["written"], "something was written under CONFIG_DIR"
+
+
+def test_deployed_nova_conf_is_refused_as_base(genconfig):
+    if genconfig["deployed"] is None:
+        pytest.skip("needs two compute hosts (the example inventory)")
+    assert genconfig["deployed_base"] and "template output" in genconfig["deployed_base"]
+    # Why: merged over what Kolla deployed for the pinned host, the general host would show the
+    # pinned host's CPU sets, which Kolla's own file for it does not have.
+    job = genconfig["deployed"]
+    merge, _unresolved = kolla_merge.merge_files(
+        [job["base"], *kolla_merge.kolla_sources(str(genconfig["custom"]), job["host"], "nova-compute")]
+    )
+    kolla = _kolla_settings(genconfig["out_dir"] / job["host"] / "nova-compute" / "nova.conf")
+    assert "cpu_dedicated_set" in merge.values()["compute"]
+    assert "cpu_dedicated_set" not in kolla.get("compute", {})
+
+
+def _nova_python():
+    """The sandbox venv's python (sandbox/requirements.txt: nova 34.0.0), or None when not built."""
+    sys.path.insert(0, str(ROOT / "sandbox" / "lib"))
+    try:
+        from sandboxlib import settings
+    finally:
+        sys.path.pop(0)
+    python = settings.load().venv_bin / "python"
+    return python if python.is_file() else None
+
+
+NOVA_PCI_CHECK = """
+import json, sys
+import nova.conf
+from nova.pci import request, whitelist
+CONF = nova.conf.CONF
+CONF(args=[], project="nova", default_config_files=[sys.argv[1]])
+aliases = request.get_alias_from_config()
+specs = whitelist.Whitelist(CONF.pci.device_spec).specs
+print(json.dumps({"aliases": sorted(aliases), "specs": len(specs)}))
+"""
+
+
+def test_pci_mappings_are_json_nova_accepts(genconfig):
     if genconfig["name"] != "example":
-        pytest.skip("only the example inventory sets [scheduler] max_attempts")
-    conf = _kolla_settings(genconfig["out_dir"] / "ctl01" / "nova-conductor" / "nova.conf")
-    assert conf["scheduler"]["max_attempts"] == "5"
+        pytest.skip("the example run gives the pinned profile a PCI alias")
+    conf = genconfig["out_dir"] / "cmp-pin02" / "nova-compute" / "nova.conf"
+    pci = _kolla_settings(conf)["pci"]
+    assert json.loads(pci["alias"]) == PCI_ALIAS
+    assert json.loads(pci["device_spec"]) == PCI_DEVICE_SPEC
+    python = _nova_python()
+    if python is None:
+        pytest.skip(
+            "nova's own parser: the sandbox venv (nova 34.0.0) is not built; sandbox/sandbox up builds it"
+        )
+    proc = subprocess.run(
+        [str(python), "-c", NOVA_PCI_CHECK, str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.splitlines()[-1]) == {"aliases": ["QuickAssist"], "specs": 1}

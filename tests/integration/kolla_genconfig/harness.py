@@ -167,13 +167,15 @@ def write_inventory(
     return path
 
 
-def write_config_dir(config_dir: Path) -> Path:
-    """CONFIG_DIR: a minimal globals.yml for this machine and kolla-genpwd passwords.
+def write_config_dir(config_dir: Path, extra_globals: dict | None = None) -> Path:
+    """CONFIG_DIR: a minimal globals.yml for this machine (plus ``extra_globals``, as an
+    operator's globals.yml would have them) and kolla-genpwd passwords.
 
     globals.d/ is left as it is: it holds what the collection rendered, and kolla-ansible
     itself finds it there (kolla_ansible/ansible.py _get_vars_files).
     """
     config_dir.mkdir(parents=True, exist_ok=True)
+    extra = "".join("%s: %s\n" % (k, json.dumps(v)) for k, v in (extra_globals or {}).items())
     (config_dir / "globals.yml").write_text(
         "---\n"
         "# Minimal globals for an offline genconfig on one machine (tests/integration/kolla_genconfig).\n"
@@ -181,7 +183,7 @@ def write_config_dir(config_dir: Path) -> Path:
         "network_interface: lo\n"
         "neutron_external_interface: lo\n"
         "kolla_internal_vip_address: 127.0.0.1\n"
-        "enable_haproxy: false\n"
+        "enable_haproxy: false\n" + extra
     )
     passwords = config_dir / "passwords.yml"
     shutil.copy(kolla_share() / "etc_examples" / "kolla" / "passwords.yml", passwords)
@@ -226,7 +228,9 @@ def genconfig(
     out_dir.mkdir(parents=True, exist_ok=True)
     node_custom_config = Path(node_custom_config).resolve()
     node_custom_config.mkdir(parents=True, exist_ok=True)
-    config_dir = write_config_dir(Path(config_dir).resolve())
+    config_dir = Path(config_dir).resolve()
+    if not (config_dir / "globals.yml").is_file():
+        write_config_dir(config_dir)
     inventory = write_inventory(out_dir / "multinode", out_dir, node_custom_config, controls, computes)
     record = out_dir / "kolla-ansible-argv.json"
     cmd = [
@@ -258,7 +262,7 @@ def genconfig(
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("config_dir", type=Path, help="Kolla's CONFIG_DIR (globals.d/ kept; globals.yml written)")
     ap.add_argument("node_custom_config", type=Path)
