@@ -23,6 +23,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.fields 
     ini_value,
     ratio_problem,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import Ctx
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators (Python's
 # str.splitlines() splits on them, and so would a reader of the file).
@@ -101,7 +102,7 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def json_kind(schema, section: str, option: str) -> str | None:
+def json_kind(section: str, option: str) -> str | None:
     """``"alias"`` or ``"device_spec"`` when Nova reads ``[section] option`` as JSON."""
     return JSON_OPTIONS.get((section.lower(), option.lower()))
 
@@ -154,7 +155,7 @@ def json_problem(kind: str, text: str) -> str | None:
     return _device_spec_problem(spec)
 
 
-def _mapping_text(schema_opt, value: dict) -> str:
+def _mapping_text(value: dict) -> str:
     """oslo.config ``types.Dict`` syntax: ``key:value,key:value``."""
     return ",".join("%s:%s" % (k, ini_value(v)) for k, v in value.items())
 
@@ -166,7 +167,7 @@ def _one(ctx, label, schema_opt, kind, value):
         if kind or schema_opt is None:
             text = json.dumps(value)
         elif opt_type == "dict":
-            return _mapping_text(schema_opt, value)
+            return _mapping_text(value)
         else:
             ctx.error(
                 label,
@@ -196,7 +197,9 @@ def _one(ctx, label, schema_opt, kind, value):
     return text
 
 
-def setting_value(ctx, schema, section: str, option: str, value, label: str):
+def setting_value(
+    ctx: Ctx, schema, section: str, option: str, value: object, label: str
+) -> str | list | None:
     """The INI value (str, or list of str for a multi-valued option) for a ``settings:`` entry;
     None after an error (named by ``label``)."""
     for name in (section, option):
@@ -209,7 +212,7 @@ def setting_value(ctx, schema, section: str, option: str, value, label: str):
         ctx.error(label, value, why, fix="remove the line break or control character", code="control")
         return None
     opt = schema.option(section, option)
-    kind = json_kind(schema, section, option)
+    kind = json_kind(section, option)
     multi = bool(opt and opt.get("m"))
     if isinstance(value, list | tuple) and multi:
         items = [_one(ctx, label, opt, kind, v) for v in value]
@@ -227,7 +230,7 @@ def setting_value(ctx, schema, section: str, option: str, value, label: str):
     return text
 
 
-def check_written(ctx, settings, fields) -> set:
+def check_written(ctx: Ctx, settings: dict, fields: dict) -> set:
     """Control characters in what is about to be written (every path into ``settings``):
     one error per setting; returns the keys refused."""
     refused = set()
