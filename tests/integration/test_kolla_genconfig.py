@@ -36,6 +36,7 @@ whose base is a deployed nova.conf is refused (issue 20.2). Both runs check that
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +86,7 @@ CASES = {
     ),
     "sandbox": (
         ["sandbox-ctl"],
-        ["compute3"],
+        ["compute1", "compute2", "compute3"],
         {
             "nova_config_kolla_globals": {"nova_console": "spice"},
             "nova_config_scheduler": {
@@ -132,7 +133,7 @@ PREVIEW_PLAY = """
 
 
 def _ansible_env():
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("ANSIBLE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env["PATH"] = "%s:%s" % (VENV_BIN, env.get("PATH", ""))
     env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
     env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / ".collections")
@@ -202,8 +203,8 @@ def genconfig(request, tmp_path_factory):
                 {"host": host, "service": service, "base": str(run["out_dir"] / twin / service / "nova.conf")}
             )
     deployed = None
-    if len(computes) > 1:
-        # The first compute host previewed on top of what Kolla deployed for the last one.
+    if name == "example":
+        # The general host previewed on top of what Kolla deployed for the pinned one.
         deployed = {
             "host": computes[0],
             "base": str(run["out_dir"] / computes[-1] / "nova-compute" / "nova.conf"),
@@ -276,6 +277,9 @@ def test_overrides_reach_the_services_that_read_them(genconfig):
     else:
         dense = _kolla_settings(out / "compute3" / "nova-compute" / "nova.conf")
         assert dense["DEFAULT"]["cpu_allocation_ratio"] == "8.0"
+        for host in ("compute1", "compute2"):
+            general = _kolla_settings(out / host / "nova-compute" / "nova.conf")
+            assert general["DEFAULT"]["cpu_allocation_ratio"] == "4.0", host
 
 
 def test_kolla_reads_the_rendered_globals_d(genconfig):
@@ -332,7 +336,7 @@ def test_newline_in_a_value_fails_the_run_and_writes_nothing(genconfig):
 
 def test_deployed_nova_conf_is_refused_as_base(genconfig):
     if genconfig["deployed"] is None:
-        pytest.skip("needs two compute hosts (the example inventory)")
+        pytest.skip("the example inventory (a general and a pinned host) carries this case")
     assert genconfig["deployed_base"] and "template output" in genconfig["deployed_base"]
     # Why: merged over what Kolla deployed for the pinned host, the general host would show the
     # pinned host's CPU sets, which Kolla's own file for it does not have.
@@ -352,7 +356,10 @@ def _nova_python():
         from sandboxlib import settings
     finally:
         sys.path.pop(0)
-    python = settings.load().venv_bin / "python"
+    cache = Path(os.environ.get("KOLLA_OPS_CACHE") or Path.home() / ".cache" / "kolla-ops-nova").expanduser()
+    # Only the venv path (hash of sandbox/requirements*): no sandbox state is read or changed.
+    where = settings.Settings(state=ROOT, cache=cache, computes=1, scale_nodes=0, node_custom_config=ROOT)
+    python = where.venv_bin / "python"
     return python if python.is_file() else None
 
 
