@@ -13,8 +13,10 @@ description:
     O(service), with the semantics of Kolla's C(merge_configs) (a key in a later file replaces the
     earlier value whole, a key repeated in one file is a multi-value, missing files are skipped, each
     file is rendered as Jinja first), and returns the result and where each key came from.
-  - Kolla's role template comes first in Kolla's own merge; pass it (rendered) or the deployed
-    nova.conf as O(base) to see the complete file.
+  - Kolla's role template comes first in Kolla's own merge; pass its rendered output (Kolla's
+    template output without overrides) as O(base) to see the complete file. The deployed
+    C(<node_config_directory>/<service>/nova.conf) is refused, as it already holds earlier overrides, and
+    keys they no longer set would stay in the preview.
   - Secrets are masked in everything returned (C(***)), that is the values of options oslo.config declares
     secret (C(transport_url), C([database] connection), C(memcache_secret_key), ...) and of options
     named like credentials (C(*password), C(*secret), C(*token), ...), and user:password in any URL
@@ -37,8 +39,16 @@ options:
     type: path
     default: /etc/kolla/config
   base:
-    description: A file merged first, standing in for Kolla's role template.
+    description:
+      - A file merged first, standing in for Kolla's role template - Kolla's template output rendered
+        without overrides (see docs/nova_config.md), never the deployed nova.conf.
     type: path
+  node_config_directory:
+    description:
+      - Kolla-Ansible's C(node_config_directory), where Kolla deploys each service's files; a O(base) in
+        one of its service directories is the deployed file and is refused.
+    type: path
+    default: /etc/kolla
   variables:
     description: Variables for the Jinja rendering of the files; others stay as C({{ name }}).
     type: dict
@@ -106,7 +116,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.preview_step import run
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.preview_step import (
+    DeployedBaseError,
+    run,
+)
 
 
 def main():
@@ -116,6 +129,7 @@ def main():
             service=dict(type="str", default="nova-compute", choices=list(kolla_merge.SERVICES)),
             node_custom_config=dict(type="path", default="/etc/kolla/config"),
             base=dict(type="path"),
+            node_config_directory=dict(type="path", default="/etc/kolla"),
             variables=dict(type="dict", default={}),
             release=dict(type="str"),
         ),
@@ -125,7 +139,7 @@ def main():
         result = run(module.params)
     except kolla_merge.IniParseError as exc:
         module.fail_json(msg=str(exc).replace(repr(exc.line), repr(nova_schema.mask_ini(exc.line))))
-    except nova_schema.SchemaError as exc:
+    except (nova_schema.SchemaError, DeployedBaseError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
 

@@ -14,8 +14,16 @@ description:
     for the chosen release, the operator's own override files), and only when no error is left
     writes the override files in Kolla-Ansible's merge order under O(node_custom_config).
   - Settings every compute host shares go to C(nova/nova-compute.conf), host-specific ones to
-    C(nova/<inventory_hostname>/nova-compute.conf), scheduler settings to C(nova/nova-scheduler.conf),
-    real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml).
+    C(nova/<inventory_hostname>/nova-compute.conf), scheduler settings to C(nova/nova-scheduler.conf)
+    (and those other services read too, such as C([scheduler] max_attempts), to their own files
+    C(nova/nova-conductor.conf), C(nova/nova-super-conductor.conf) and C(nova/nova-api.conf)),
+    real Kolla-Ansible variables to C(globals.d/kolla_ops_nova.yml) under O(kolla_config_dir) (Kolla's
+    CONFIG_DIR, where kolla-ansible looks for globals.d; a copy this module wrote under
+    O(node_custom_config) by an earlier release is removed).
+  - A value with a line break or another control character is refused, naming the field. A mapping is
+    written as JSON for the options Nova reads as JSON (C([pci] alias), C([pci] device_spec)) and
+    checked as Nova checks it, as C(key:value,...) for dict options, and refused for other options.
+  - Allocation ratios of 0 (Nova reads 0.0 as unset) or beyond 64 (CPU), 4 (RAM) or 16 (disk) are refused.
   - Files are written atomically and only when their content changes. Files this module wrote before
     and that are no longer needed are removed. Files it did not write are never touched.
   - Run it once (C(run_once)) on the deploy host for all compute hosts; the role
@@ -53,6 +61,19 @@ options:
     description: Kolla-Ansible's C(node_custom_config) directory.
     type: path
     default: /etc/kolla/config
+  kolla_config_dir:
+    description:
+      - Kolla-Ansible's CONFIG_DIR (C(--configdir), holds C(globals.yml)); C(globals.d/kolla_ops_nova.yml)
+        is written there, since kolla-ansible passes C(-e @CONFIG_DIR/globals.d/*.yml) to Ansible.
+    type: path
+    default: /etc/kolla
+  kolla_variables:
+    description:
+      - Kolla-Ansible variables from the inventory that change what must be written (only C(enable_blazar)
+        is read; with it on, C(enabled_filters) keeps Kolla's C(BlazarFilter)). C(globals.yml) and
+        C(globals.d/*.yml) under O(kolla_config_dir) override them, as they do for kolla-ansible.
+    type: dict
+    default: {}
   release:
     description: Nova release whose option schema applies (C(31) to C(34), or C(2025.1) to C(2026.2)).
     type: str
@@ -145,6 +166,8 @@ def main():
             scheduler=dict(type="dict", default={}),
             kolla_globals=dict(type="dict", default={}),
             node_custom_config=dict(type="path", default="/etc/kolla/config"),
+            kolla_config_dir=dict(type="path", default="/etc/kolla"),
+            kolla_variables=dict(type="dict", default={}),
             release=dict(type="str", default="34"),
             header=dict(type="str", default="Ansible managed"),
             mode=dict(type="raw", default="0640"),

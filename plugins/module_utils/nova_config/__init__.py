@@ -6,6 +6,7 @@ Where things live (see NOVA_CONFIG_LAYOUT in docs/nova_config.md):
 
 * ``fields``: profile field tables and coercion; ``problems``: the problem dict;
 * ``profile``: one host's profile resolved into INI settings; ``checks``: cross-field rules;
+* ``values``: what a written value may be (one line; JSON for [pci] alias/device_spec, checked as Nova does);
 * ``plan``: :func:`plan.build_plan` over every host, scheduler and Kolla globals;
 * ``operator_files``: checks on the operator's own override files;
 * ``render``: INI/globals text, the files owned, atomic writes, diffs;

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import values
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import parse_cpuset
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import problem
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import Ctx, problem
 
 
 def cross_checks(ctx, result, info):
@@ -106,7 +107,11 @@ def cross_checks(ctx, result, info):
 
 
 def schema_checks(plan, result):
+    """Control characters (refused, issue 20.3), then Nova's option schema on every setting."""
+    refused = values.check_written(Ctx(plan, result.host, result.profile), result.settings, result.fields)
     for (section, option), value in result.settings.items():
+        if (section, option) in refused:
+            continue
         entries = [(section, option, value, None)]
         for f in nova_schema.validate_entries(entries, plan.release):
             field = result.fields.get((section, option))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import OrderedDict
 
@@ -90,6 +91,50 @@ PROFILE_FIELDS = (
 )
 PROFILE_FIELDS += list(SECTION_FIELDS)
 
+# Allocation ratios: the highest this collection writes, and why. Nova's only bound is min=0.0
+# (nova/conf/compute.py) and Placement takes any positive float, so 1e12 goes live and means
+# "no limit at all". CPU: 64 is four times Nova's old default of 16.0 (initial ratio before
+# Stein); beyond it a busy guest vCPU gets less than 1/64 of a core. RAM: past 1.0 guests are
+# OOM-killed when they use what they were promised (a warning); 4.0 promises four times the
+# memory. Disk: past 1.0 only thin images fit; 16 is generous even for copy-on-write backends.
+RATIO_LIMITS = {"cpu": 64.0, "ram": 4.0, "disk": 16.0}
+RATIO_OPTIONS = {
+    "%s%s_allocation_ratio" % (prefix, res): res for res in RATIO_LIMITS for prefix in ("", "initial_")
+}
+
+
+def ratio_problem(option: str, number: float) -> tuple[str, str] | None:
+    """(message, fix) when ratio ``option`` (``cpu_allocation_ratio``...) must not be ``number``."""
+    res = RATIO_OPTIONS[option]
+    if math.isnan(number) or math.isinf(number):
+        return "is not a finite number", "use a ratio such as 1.0 or 4.0"
+    if number < 0:
+        return "an allocation ratio cannot be below 0", "use a positive ratio such as 1.0"
+    if number == 0:
+        if option.startswith("initial_"):
+            return (
+                "0 is not a usable %s: Nova treats 0.0 as unset (nova/compute/resource_tracker.py "
+                "_copy_resources, nova/objects/compute_node.py _from_db_object), so a new host would "
+                "start with a %s ratio of 0.0 and offer nothing" % (option, res),
+                "drop the field to keep Nova's default, or give a positive ratio",
+            )
+        return (
+            "0 does not mean 'no %s here': Nova reads 0.0 as unset (nova/compute/resource_tracker.py "
+            "_copy_resources keeps the host's current ratio; a new host gets initial_%s, %s by default)"
+            % (res, option, {"cpu": "4.0", "ram": "1.0", "disk": "1.0"}[res]),
+            "drop the field to leave it unset, or give the ratio you want (1.0: no overcommit); to stop "
+            "scheduling to the host, disable its compute service",
+        )
+    limit = RATIO_LIMITS[res]
+    if number > limit:
+        return (
+            "is far beyond any real %s overcommit: this collection writes at most %s (a ratio this high "
+            "means the scheduler stops counting %s)" % (res.upper() if res != "disk" else res, limit, res),
+            "use at most %s" % limit,
+        )
+    return None
+
+
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b)?\s*$", re.I)
 _UNIT_KIB = {"": 1, "k": 1, "m": 1024, "g": 1024**2, "t": 1024**3}
 
@@ -134,8 +179,9 @@ def coerce(ctx, field, value, kind):
         except (TypeError, ValueError):
             ctx.error(field, value, "is not a number (expected e.g. 1.0 or 16.0)")
             return None
-        if number < 0:
-            ctx.error(field, value, "an allocation ratio cannot be below 0.0", fix="use 0.0 or more")
+        found = ratio_problem(field, number)
+        if found:
+            ctx.error(field, value, found[0], fix=found[1], code="ratio")
             return None
         return number
     if kind in ("int0", "int"):

@@ -27,7 +27,7 @@ import difflib
 from collections import OrderedDict
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge, values
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.checks import (
     live_migration_groups,
     schema_checks,
@@ -35,7 +35,6 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.checks 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.fields import (
     KOLLA_GLOBALS,
     NUMA_FILTER,
-    ini_value,
     unknown_keys,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import (
@@ -58,6 +57,8 @@ class Plan:
         self.shared = OrderedDict()
         self.per_host = OrderedDict()
         self.scheduler = OrderedDict()
+        # service -> settings of the scheduler's that it reads too (ALSO_READ_BY)
+        self.services = OrderedDict()
         self.kolla_globals = OrderedDict()
         self.needs_numa = False
 
@@ -99,7 +100,53 @@ def _split_shared(plan, compute_hosts):
             plan.per_host[r.host] = own
 
 
-def _scheduler(plan, scheduler):
+# Kolla's nova.conf.j2 (kolla-ansible 23.0.0 roles/nova/templates) sets, with enable_blazar,
+# available_filters += blazarnova's BlazarFilter and an enabled_filters ending in BlazarFilter;
+# an enabled_filters written here replaces Kolla's, so it must keep the filter.
+BLAZAR_FILTER = "BlazarFilter"
+
+# Scheduler settings other services read too, so they are written for them as well
+# (nova/<service>.conf), only what each reads:
+# [scheduler] max_attempts: nova-conductor and the super conductor build the retry list
+#   (nova/conductor/manager.py build_instances, schedule_and_build_instances and
+#   nova/conductor/tasks/migrate.py through nova/scheduler/utils.py populate_retry);
+# [filter_scheduler] pci_in_placement: "needs to be set in the configuration of nova-api,
+#   nova-scheduler, and all nova-conductor services" (nova/conf/scheduler.py).
+ALSO_READ_BY = {
+    ("scheduler", "max_attempts"): ("nova-conductor", "nova-super-conductor"),
+    ("filter_scheduler", "pci_in_placement"): ("nova-api", "nova-conductor", "nova-super-conductor"),
+}
+
+
+def kolla_bool(value) -> bool | None:
+    """Ansible's ``| bool`` for a Kolla variable; None when it cannot be told (Jinja, junk)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "on", "1", "y"):
+        return True
+    if text in ("no", "false", "off", "0", "n", ""):
+        return False
+    return None
+
+
+def _blazar(ctx, kolla_vars):
+    if "enable_blazar" not in (kolla_vars or {}):
+        return False
+    on = kolla_bool(kolla_vars["enable_blazar"])
+    if on is None:
+        ctx.warn(
+            "enable_blazar",
+            kolla_vars["enable_blazar"],
+            "cannot be evaluated here, so %s is not added to enabled_filters" % BLAZAR_FILTER,
+            fix="set enable_blazar to yes or no in globals.yml, "
+            "or add %s to nova_config_scheduler.extra_filters" % BLAZAR_FILTER,
+            code="blazar",
+        )
+    return bool(on)
+
+
+def _scheduler(plan, scheduler, kolla_vars=None):
     scheduler = scheduler or {}
     ctx = Ctx(plan, None, None)
     unknown_keys(
@@ -117,29 +164,50 @@ def _scheduler(plan, scheduler):
     for f in extra:
         if f not in filters:
             filters.append(f)
-    if plan.needs_numa and NUMA_FILTER not in filters:
+    needed = [(NUMA_FILTER, plan.needs_numa, "a profile pins CPUs or uses huge pages")]
+    needed.append((BLAZAR_FILTER, _blazar(ctx, kolla_vars), "Kolla's enable_blazar is on"))
+    for name, wanted, why in needed:
+        if not wanted or name in filters:
+            continue
         if explicit:
             ctx.warn(
                 "nova_config_scheduler.enabled_filters",
                 explicit,
-                "lacks %s although a profile pins CPUs or uses huge pages: added" % NUMA_FILTER,
-                code="numa_filter",
+                "lacks %s although %s: added" % (name, why),
+                code="numa_filter" if name == NUMA_FILTER else "blazar",
             )
-        filters.append(NUMA_FILTER)
+        filters.append(name)
     out = OrderedDict()
-    out[("filter_scheduler", "enabled_filters")] = ",".join(filters)
-    fields = {("filter_scheduler", "enabled_filters"): "nova_config_scheduler.enabled_filters"}
+    fields = {}
+    if (
+        explicit
+        or extra
+        or plan.needs_numa
+        or filters != list(plan.schema.default("filter_scheduler", "enabled_filters") or [])
+    ):
+        out[("filter_scheduler", "enabled_filters")] = ",".join(filters)
+        fields[("filter_scheduler", "enabled_filters")] = "nova_config_scheduler.enabled_filters"
     for option, value in weights.items():
-        out[("filter_scheduler", option)] = ini_value(value)
-        fields[("filter_scheduler", option)] = "nova_config_scheduler.weights.%s" % option
+        label = "nova_config_scheduler.weights.%s" % option
+        written = values.setting_value(ctx, plan.schema, "filter_scheduler", option, value, label)
+        if written is not None:
+            out[("filter_scheduler", option)] = written
+            fields[("filter_scheduler", option)] = label
     for section, options in settings.items():
         if not isinstance(options, dict):
             ctx.error("nova_config_scheduler.settings.%s" % section, options, "must map options to values")
             continue
         for option, value in options.items():
-            out[(section, option)] = ini_value(value)
-            fields[(section, option)] = "nova_config_scheduler.settings.%s.%s" % (section, option)
+            label = "nova_config_scheduler.settings.%s.%s" % (section, option)
+            written = values.setting_value(ctx, plan.schema, section, option, value, label)
+            if written is not None:
+                out[(section, option)] = written
+                fields[(section, option)] = label
     plan.scheduler = out
+    for key, services in ALSO_READ_BY.items():
+        if key in out:
+            for service in services:
+                plan.services.setdefault(service, OrderedDict())[key] = out[key]
     fake = HostResult(None, None)
     fake.settings, fake.fields = out, fields
     schema_checks(plan, fake)
@@ -188,14 +256,23 @@ def _kolla_globals(plan, compute_hosts, extra):
         if isinstance(kind, tuple) and value not in kind:
             ctx.error("nova_config_kolla_globals.%s" % var, value, "is not one of %s" % ", ".join(kind))
             continue
+        why = values.control_problem(value)
+        if why:
+            ctx.error(
+                "nova_config_kolla_globals.%s" % var, value, why, fix="remove the line break", code="control"
+            )
+            continue
         if isinstance(value, str) and kolla_merge.has_jinja(value):
             ctx.error("nova_config_kolla_globals.%s" % var, value, "must not contain Jinja")
             continue
         plan.kolla_globals[var] = value
 
 
-def build_plan(profiles, hosts, scheduler=None, kolla_globals=None, release=None):
+def build_plan(profiles, hosts, scheduler=None, kolla_globals=None, release=None, kolla_vars=None):
     """Resolve every host's profile, run every check; returns a :class:`Plan`.
+
+    ``kolla_vars``: Kolla-Ansible variables as kolla-ansible will see them (globals.yml and
+    globals.d); only ``enable_blazar`` is read.
 
     ``hosts``: inventory_hostname -> {profile, overrides, vcpus, memory_mb,
     live_migration_group} for every compute host (profile None: Kolla defaults).
@@ -224,7 +301,7 @@ def build_plan(profiles, hosts, scheduler=None, kolla_globals=None, release=None
         plan.problems.extend(probe.problems)
     live_migration_groups(plan)
     _split_shared(plan, compute_hosts)
-    _scheduler(plan, scheduler)
+    _scheduler(plan, scheduler, kolla_vars)
     _kolla_globals(plan, compute_hosts, kolla_globals)
     return plan
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 from collections import OrderedDict
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import values
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.checks import cross_checks
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.fields import (
     HOST_PREP_FIELDS,
@@ -170,21 +171,15 @@ def resolve_host(plan, host, info, profiles):
                     if field == "image_cache"
                     else "settings.%s.%s" % (section, option)
                 )
-                if isinstance(value, list) and _is_multi(plan, section, option):
-                    result.set(section, option, [ini_value(v) for v in value], label)
-                else:
-                    result.set(section, option, ini_value(value), label)
+                written = values.setting_value(ctx, plan.schema, section, option, value, label)
+                if written is not None:
+                    result.set(section, option, written, label)
 
     result.live_migration_group = info.get("live_migration_group") or result.values.get(
         "live_migration.group"
     )
     cross_checks(ctx, result, info)
     return result
-
-
-def _is_multi(plan, section, option):
-    opt = plan.schema.option(section, option)
-    return bool(opt and opt.get("m"))
 
 
 def _nested(ctx, result, profile, name, fields):

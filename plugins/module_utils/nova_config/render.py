@@ -79,14 +79,37 @@ def desired_files(plan, header):
         files["nova/nova-scheduler.conf"] = render_ini(
             plan.scheduler, header, "cloud-wide scheduler settings"
         )
-    if plan.kolla_globals:
-        files["globals.d/kolla_ops_nova.yml"] = render_globals(plan.kolla_globals, header)
+    for service, settings in getattr(plan, "services", {}).items():
+        files["nova/%s.conf" % service] = render_ini(
+            settings, header, "scheduler settings %s reads too" % service
+        )
     return files
 
 
+# Service files the scheduler settings may add (plan.ALSO_READ_BY); listed so that one this
+# collection wrote is removed when the setting goes.
+SERVICE_FILES = ("nova/nova-api.conf", "nova/nova-conductor.conf", "nova/nova-super-conductor.conf")
+
+
+# The Kolla variables file, under Kolla's CONFIG_DIR: kolla-ansible passes
+# ``-e @CONFIG_DIR/globals.d/*.yml`` (kolla_ansible/ansible.py _get_vars_files); it never
+# reads ``node_custom_config/globals.d``, where releases before this fix wrote it.
+GLOBALS_FILE = "globals.d/kolla_ops_nova.yml"
+
+
+def desired_globals(plan, header):
+    """relative path (under CONFIG_DIR) -> content of the Kolla variables file, if any."""
+    if plan.kolla_globals:
+        return {GLOBALS_FILE: render_globals(plan.kolla_globals, header)}
+    return {}
+
+
 def managed_candidates(base):
-    """Every path this collection may own under ``base`` (relative)."""
-    out = ["nova/nova-compute.conf", "nova/nova-scheduler.conf", "globals.d/kolla_ops_nova.yml"]
+    """Every path this collection may own under node_custom_config ``base`` (relative).
+
+    ``globals.d/kolla_ops_nova.yml`` there is the old, wrong place: a copy this collection
+    wrote is removed."""
+    out = ["nova/nova-compute.conf", "nova/nova-scheduler.conf", *SERVICE_FILES, GLOBALS_FILE]
     nova_dir = os.path.join(base, "nova")
     if os.path.isdir(nova_dir):
         for name in sorted(os.listdir(nova_dir)):
@@ -99,11 +122,16 @@ def is_ours(text):
     return text is not None and MARKER in text
 
 
-def plan_files(base, desired, take_over=False):
-    """Compare ``desired`` with the disk: list of actions, and problems for foreign files."""
+def plan_files(base, desired, take_over=False, candidates=None):
+    """Compare ``desired`` with the disk: list of actions, and problems for foreign files.
+
+    ``candidates``: the relative paths this collection may own under ``base`` (default:
+    :func:`managed_candidates`); ours and not desired any more -> removed."""
     actions = []
     problems = []
-    for rel in sorted(set(desired) | set(managed_candidates(base))):
+    if candidates is None:
+        candidates = managed_candidates(base)
+    for rel in sorted(set(desired) | set(candidates)):
         path = os.path.join(base, rel)
         current = kolla_merge.read_text(path) if os.path.exists(path) else None
         want = desired.get(rel)

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
+    kolla_merge,
     operator_files,
     problems,
     render,
@@ -41,8 +44,44 @@ def _mask_diff(diff):
     return dict(diff, before=mask(diff["before"]), after=mask(diff["after"]))
 
 
+def kolla_variables(config_dir, given=None):
+    """The Kolla variables the plan needs, as kolla-ansible will see them: ``given`` (the
+    inventory's), overridden by CONFIG_DIR/globals.yml and then CONFIG_DIR/globals.d/*.yml in
+    name order, which kolla-ansible passes with ``-e @`` (kolla_ansible/ansible.py
+    _get_vars_files). This collection's own globals.d file is skipped (it sets none of them)."""
+    out = dict(given or {})
+    try:
+        import yaml  # noqa: PLC0415  (PyYAML comes with Ansible on the controller)
+    except ImportError:
+        return out
+    paths = [os.path.join(config_dir, "globals.yml")]
+    globals_d = os.path.join(config_dir, "globals.d")
+    if os.path.isdir(globals_d):
+        paths += [
+            os.path.join(globals_d, n)
+            for n in sorted(os.listdir(globals_d))
+            if n.endswith((".yml", ".yaml", ".json")) and os.path.join("globals.d", n) != render.GLOBALS_FILE
+        ]
+    for path in paths:
+        text = kolla_merge.read_text(path)
+        if not text:
+            continue
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue  # kolla-ansible itself reports it
+        if isinstance(data, dict):
+            out.update({k: v for k, v in data.items() if k in KOLLA_VARIABLES})
+    return out
+
+
+# Kolla variables the plan reads (plan.build_plan kolla_vars).
+KOLLA_VARIABLES = ("enable_blazar",)
+
+
 def run(params, check_mode):
     """The whole render step; returns (result dict, failed message or None)."""
+    config_dir = params.get("kolla_config_dir") or "/etc/kolla"
     try:
         plan = nova_plan.build_plan(
             params["compute_profiles"],
@@ -50,12 +89,21 @@ def run(params, check_mode):
             params["scheduler"],
             params["kolla_globals"],
             params["release"],
+            kolla_vars=kolla_variables(config_dir, params.get("kolla_variables")),
         )
     except nova_schema.SchemaError as exc:
         return {"changed": False, "files": [], "problems": []}, str(exc)
     base = params["node_custom_config"]
     desired = render.desired_files(plan, params["header"])
     actions, foreign = render.plan_files(base, desired, params["take_over_existing"])
+    globals_desired = render.desired_globals(plan, params["header"])
+    g_actions, g_foreign = render.plan_files(
+        config_dir, globals_desired, params["take_over_existing"], candidates=[render.GLOBALS_FILE]
+    )
+    # node_custom_config/globals.d may be CONFIG_DIR/globals.d: the file there is then wanted.
+    wanted = {a["path"] for a in g_actions} | {os.path.join(config_dir, r) for r in globals_desired}
+    actions = [a for a in actions if not (a["state"] == "absent" and a["path"] in wanted)] + g_actions
+    foreign = foreign + [f for f in g_foreign if f not in foreign]
     plan.problems.extend(foreign)
     owned = [a["path"] for a in actions] + ["%s/%s" % (base, r) for r in desired]
     operator_files.check_operator_overrides(plan, base, owned)

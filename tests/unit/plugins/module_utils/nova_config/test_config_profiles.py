@@ -78,18 +78,15 @@ def test_pinned_profile_renders_every_setting():
     }
     # one compute host: everything is shared
     files = render.desired_files(plan, "Ansible managed")
-    assert set(files) == {
-        "nova/nova-compute.conf",
-        "nova/nova-scheduler.conf",
-        "globals.d/kolla_ops_nova.yml",
-    }
+    assert set(files) == {"nova/nova-compute.conf", "nova/nova-scheduler.conf"}
     assert files["nova/nova-compute.conf"].startswith("# Ansible managed\n" + render.MARKER)
     assert (
         "reserved_huge_pages = node:0,size:2048,count:64\nreserved_huge_pages = node:1"
         in files["nova/nova-compute.conf"]
     )
-    assert 'nova_compute_virt_type: "kvm"' in files["globals.d/kolla_ops_nova.yml"]
-    assert 'nova_libvirt_cpu_mode: "host-passthrough"' in files["globals.d/kolla_ops_nova.yml"]
+    kolla_vars = render.desired_globals(plan, "Ansible managed")["globals.d/kolla_ops_nova.yml"]
+    assert 'nova_compute_virt_type: "kvm"' in kolla_vars
+    assert 'nova_libvirt_cpu_mode: "host-passthrough"' in kolla_vars
 
 
 def test_shared_and_per_host_split():
