@@ -399,7 +399,24 @@ class Engine:
             "timeline": timeline,
             "stats": dict(self.stats),
             "errors": list(self.errors),
+            "notes": self._notes(),
         }
+
+    def _notes(self):
+        """What the report must say about lines it read differently (never silently)."""
+        notes = list(self.notes)
+        s = self.stats
+        if s["long_lines_capped"]:
+            notes.append(
+                "%d line(s) longer than %d bytes were cut to their first %d bytes (header kept)"
+                % (s["long_lines_capped"], MAX_LINE, MAX_LINE)
+            )
+        if s["undated_records_kept"]:
+            notes.append(
+                "%d record(s) without a date were kept although a time window was given (time unknown)"
+                % s["undated_records_kept"]
+            )
+        return notes
 
 
 _SEV = {"critical": 0, "high": 1, "medium": 2, "low": 3}
