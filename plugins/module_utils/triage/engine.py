@@ -116,6 +116,43 @@ def _is_traceback(msg):
     )
 
 
+_WRAP_RFC3339 = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) ", re.M)
+_WRAP_SYSLOG = re.compile(rb"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ ([\w./@-]+)\[\d+\]: ", re.M)
+
+
+def _all_dated(block, end, nlines):
+    """Whether every line of ``block[:end]`` starts with a full oslo.log/libvirt date."""
+    dated = block.count(b"\n20", 0, end) + block.startswith(b"20")
+    return dated == nlines and block[10:11] != b"T"
+
+
+def _unwrap(block, end, nlines, service):
+    """``block[:end]`` without the docker/kubectl time or the journald prefix of every line.
+
+    Returns (block, end, kind), or (None, 0, None) when some line does not carry the prefix,
+    or when the journald lines come from several processes or from another service than the
+    file's (those keep their service: the line reader reads them).
+    """
+    if block[10:11] == b"T":
+        out, n = _WRAP_RFC3339.subn(b"", block[:end])
+        kind = "rfc3339+oslo"
+    else:
+        m = _WRAP_SYSLOG.match(block)
+        if m is None:
+            return None, 0, None
+        ident = m.group(1)
+        if block.count(b" " + ident + b"[", 0, end) != nlines:
+            return None, 0, None
+        named = service_from_name(ident.decode("ascii", "replace"))
+        if named is not None and named != service and service_is_known(service):
+            return None, 0, None
+        out, n = _WRAP_SYSLOG.subn(b"", block[:end])
+        kind = "syslog+oslo"
+    if n != nlines:
+        return None, 0, None
+    return out, len(out), kind
+
+
 class Engine:
     """Scan log streams with a rule set; ``result()`` returns plain data."""
 
@@ -241,14 +278,20 @@ class Engine:
     def _dispatch(self, block, end, needles, state, reader, skip_tb, force_reader):
         nlines = block.count(b"\n", 0, end)
         self.stats["lines"] += nlines
-        dated = block.count(b"\n20", 0, end) + block.startswith(b"20")
-        if dated == nlines and block[10:11] != b"T" and not force_reader:
-            reader.flush()
-            self._count_lines(state.fmt, nlines)
-            self._scan_block(block, end, needles, state, skip_tb)
-        else:
-            state.flush()
-            reader.read(block, end)
+        if not force_reader:
+            fast, fend, kind = block, end, state.fmt
+            if block[10:11] == b"T" or block[:1].isupper():
+                # docker/podman/kubectl times or one process's journald prefix on every line:
+                # removed in one pass, then the block may still take the fast path
+                fast, fend, kind = _unwrap(block, end, nlines, state.service)
+            if fast is not None and _all_dated(fast, fend, nlines):
+                reader.flush()
+                self._count_lines(kind, nlines)
+                state.kind = kind
+                self._scan_block(fast, fend, needles, state, skip_tb)
+                return
+        state.flush()
+        reader.read(block, end)
 
     def _count_lines(self, kind, lines=0, records=0):
         entry = self.stats["scanned"].get(kind)
@@ -430,6 +473,7 @@ class _RecordState:
         "fmt",
         "host",
         "key",
+        "kind",
         "level",
         "line",
         "logger",
@@ -449,6 +493,7 @@ class _RecordState:
         self.service = service
         self.path = path
         self.fmt = fmt
+        self.kind = fmt
         self.key = None
         self.matched = None
         self.line = None
@@ -523,7 +568,7 @@ class _RecordState:
         if self.key is None:
             return
         engine = self.engine
-        engine._count_lines(self.fmt, 0, 1)
+        engine._count_lines(self.kind, 0, 1)
         level = self.level
         if level in ("ERROR", "CRITICAL"):
             engine.stats["error_records"] += 1
@@ -597,11 +642,11 @@ class _ReaderState:
         elif (engine.since and ts < engine.since) or (engine.until and ts > engine.until):
             engine.stats["out_of_window_lines"] += rec.nlines
             return
+        # the service a wrapper names (grep file, container, syslog ident) is where the line
+        # was written; a logger's service only stands in for a file name that names none
         service = self.service
-        for s in rec.services:
-            if service_from_name(s) and (not self.service_known or s.startswith(("nova", "libvirt"))):
-                service = s
-                break
+        if rec.services and (rec.named or not self.service_known):
+            service = rec.services[0]
         level = rec.level
         text = rec.text
         if engine.timeline_ids and "req-" in text:

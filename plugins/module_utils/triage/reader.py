@@ -109,7 +109,19 @@ _NAME_WORDS = (
 class Line:
     """One parsed line.  ``level`` is None when the line has none (``text``, ``syslog``...)."""
 
-    __slots__ = ("fmt", "indent", "level", "logger", "msg", "pid", "prefixes", "rest", "services", "ts")
+    __slots__ = (
+        "fmt",
+        "indent",
+        "level",
+        "logger",
+        "msg",
+        "named",
+        "pid",
+        "prefixes",
+        "rest",
+        "services",
+        "ts",
+    )
 
     def __init__(self, fmt, rest, ts=None, pid=None, level=None, logger=None, msg=""):
         self.fmt = fmt
@@ -120,6 +132,7 @@ class Line:
         self.logger = logger
         self.msg = msg
         self.indent = 0
+        self.named = False  # services[0] comes from a wrapper (file, container, ident)
         self.prefixes = ()
         self.services = ()
 
@@ -237,7 +250,10 @@ def parse_line(line: str) -> Line:
     p.indent = len(line) - len(stripped) + len(rest) - len(inner)
     if prefixes:
         p.prefixes = tuple(prefixes)
+    # wrapper names (a grep file name, a container, a syslog ident) say where the line was
+    # written; a logger name only hints at it (``Line.services`` keeps them in that order)
     services = [s for s in (service_from_name(n) for n in names) if s]
+    p.named = bool(services)
     logger_service = service_from_logger(p.logger)
     if logger_service:
         services.append(logger_service)

@@ -33,7 +33,20 @@ _HEXISH = frozenset("0123456789abcdef-")
 class Record:
     """One record; ``text`` is what rules are matched against."""
 
-    __slots__ = ("head", "kind", "level", "logger", "nlines", "parts", "pid", "services", "size", "tb", "ts")
+    __slots__ = (
+        "head",
+        "kind",
+        "level",
+        "logger",
+        "named",
+        "nlines",
+        "parts",
+        "pid",
+        "services",
+        "size",
+        "tb",
+        "ts",
+    )
 
     def __init__(self, head: Line) -> None:
         self.head = head
@@ -42,6 +55,7 @@ class Record:
         self.level = head.level
         self.logger = head.logger
         self.services = head.services
+        self.named = head.named
         self.kind = head.kind
         self.parts = [head.rest]
         self.size = len(head.rest)
@@ -68,16 +82,18 @@ class Record:
             self.tb = part.lstrip().startswith(("Traceback", "File", "During")) or self.tb
         elif self.tb and not line.indent and not part[:1].isspace():
             self.tb = False  # the exception line ends the traceback
-        if not self.services and line.services:
+        if line.services and (not self.services or (line.named and not self.named)):
             self.services = line.services
+            self.named = line.named
 
     def adopt(self, line: Line) -> None:
         """A stub's header continues on ``line``: take its level and logger, keep the time."""
         self.level = line.level
         self.logger = line.logger
         self.head = line
-        if line.services:
+        if line.services and (line.named or not self.named):
             self.services = line.services
+            self.named = line.named
         self.parts.append(line.rest)
         self.size += len(line.rest) + 1
         self.nlines += 1
