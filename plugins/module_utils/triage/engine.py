@@ -84,6 +84,7 @@ _UPPER_LEVELS = (b" INFO ", b" DEBUG ", b" ERROR ", b" WARNING ", b" CRITICAL ",
 WARNING_NEEDLES = (b" WARNING ", b": warning : ")
 _LEVEL_ALIASES = {"TRACE": "ERROR", "WARN": "WARNING", "FATAL": "CRITICAL", "AUDIT": "INFO"}
 UNMATCHED_LEVELS = ("ERROR", "CRITICAL")
+_LOW_LEVELS = ("DEBUG", "INFO")
 
 
 def service_from_filename(name):
@@ -660,7 +661,8 @@ class _ReaderState:
         rule = None
         if not engine.skip_rules:
             matcher = engine._matcher(service, log_format(service))
-            rule = matcher.match(level, text, matcher.candidates(text.encode("utf-8", "replace")))
+            if level not in _LOW_LEVELS or any(n in text for n in matcher.low_needles):
+                rule = matcher.match(level, text, matcher.candidates(text.encode("utf-8", "replace")))
         if rule is not None:
             engine.stats["matched_records"] += 1
             req_ids = _REQ.findall(text) if "req-" in text else []

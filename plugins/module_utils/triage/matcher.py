@@ -197,6 +197,9 @@ class Matcher:
             if rule.reads_low_levels_of(service):
                 needles.extend(n for n in rule.needles if n not in needles)
         self.needles = needles
+        # the needles of the INFO/DEBUG rules, as text: a DEBUG/INFO record of the line reader
+        # without any of them cannot match a rule
+        self.low_needles = tuple(n.decode("utf-8", "replace") for n in needles[len(level_needles) :])
         self.anchors = {}
         self.plain = {}
         self.always = []

@@ -146,14 +146,26 @@ class Line:
         return "+".join((*self.prefixes, self.fmt))
 
 
+_LOGGER_CACHE: dict = {}
+_NAME_CACHE: dict = {}
+
+
 def service_from_logger(logger: str | None) -> str | None:
     """``nova.conductor.manager`` -> ``nova-conductor``; None when several services log it."""
     if not logger:
         return None
+    try:
+        return _LOGGER_CACHE[logger]
+    except KeyError:
+        pass
+    found = None
     for prefix, service in _LOGGER_SERVICES:
         if logger == prefix or logger.startswith(prefix + "."):
-            return service
-    return None
+            found = service
+            break
+    if len(_LOGGER_CACHE) < 4096:
+        _LOGGER_CACHE[logger] = found
+    return found
 
 
 def service_from_name(name: str | None) -> str | None:
@@ -164,6 +176,17 @@ def service_from_name(name: str | None) -> str | None:
     """
     if not name:
         return None
+    try:
+        return _NAME_CACHE[name]
+    except KeyError:
+        pass
+    found = _service_from_name(name)
+    if len(_NAME_CACHE) < 4096:
+        _NAME_CACHE[name] = found
+    return found
+
+
+def _service_from_name(name):
     base = name.rsplit("/", 1)[-1].lower().replace("_", "-")
     for word, service in _NAME_WORDS:
         if word in base:

@@ -322,3 +322,24 @@ def test_a_10_mb_line_keeps_its_header_and_is_counted(monkeypatch):
     res = scan([long_line])
     assert res["stats"]["long_lines_capped"] == 1
     assert res["findings"][0]["first_seen"] == "2023-03-22 10:05:40.657"
+
+
+def test_docker_times_on_every_line_keep_the_fast_path_and_the_same_result():
+    # the corpus line above as `docker logs -t nova_compute` writes a whole file of them
+    lines = [RBD.replace("10:05:40.657", "10:05:4%d.657" % i) for i in range(5)]
+    plain = scan(lines)
+    docker = scan(["2023-03-22T10:05:4%d.700000000Z %s" % (i, ln) for i, ln in enumerate(lines)])
+    assert docker["findings"] == plain["findings"]
+    assert docker["findings"][0]["count"] == 5
+    assert docker["stats"]["scanned"]["rfc3339+oslo"]["lines"] == 5
+
+
+def test_journald_lines_of_another_service_keep_their_service():
+    # tests/unit/corpus/migration-not-running (https://github.com/openstack-k8s-operators/nova-operator/pull/777):
+    # journald lines of nova_compute, found in a file that names another service
+    lines = corpus_lines("migration-not-running", "nova-compute.log")
+    res = scan(lines, service="nova-conductor")
+    assert {f["service"] for f in res["findings"]} == {"nova-compute"}
+    assert "syslog+oslo" in res["stats"]["scanned"]
+    same = scan(lines, service="nova-compute")  # the file's own service: one pass, prefix removed
+    assert [f["rule"] for f in same["findings"]] == [f["rule"] for f in res["findings"]]
