@@ -89,6 +89,8 @@ RULES = [
             "client socket is closed",
             "Cannot recv data",
             "internal error: client socket",
+            "Connection to the hypervisor is broken on host",
+            "HypervisorUnavailable",
         ],
         "explanation": "libvirtd restarted, crashed or closed the client (keepalive timeout, max "
         "clients). The compute reconnects; repeated losses mean libvirtd is unstable "
@@ -142,6 +144,7 @@ RULES = [
             "Nova requires QEMU version [0-9.]+ or greater",
             "No module named '?libvirt",
             "undefined symbol: vir",
+            "hypervisor is older than the minimum supported version",
         ],
         "explanation": "The libvirt daemon or the libvirt-python binding in the nova_compute image is "
         "older than this Nova release supports, or the binding does not match the "
@@ -302,6 +305,9 @@ RULES = [
             "Requested instance NUMA topology together with requested PCI devices cannot fit",
             "Insufficient compute resources: Requested instance NUMA topology",
             "Insufficient compute resources: Free (memory|disk|CPUs)",
+            "Host does not support guests with NUMA topology set",
+            "NUMATopologyUnsupported",
+            "Requested CPU control policy not supported by host",
         ],
         "explanation": "The claim on the compute failed: the host's free PCPUs / huge pages per NUMA "
         "node cannot hold the guest's NUMA cells (hw:numa_nodes, "
@@ -393,6 +399,8 @@ RULES = [
             "Error contacting glance server",
             "GlanceConnectionFailed",
             "Connection to glance host .* failed",
+            "Error communicating with https?://[^ ]+:9292",
+            "Error finding address for https?://[^ ]+:9292",
         ],
         "explanation": "nova cannot reach the Glance endpoint it resolved from the catalog or [glance] "
         "api_servers (service down, wrong interface, TLS or firewall).",
@@ -421,6 +429,7 @@ RULES = [
             "Failed to download image",
             "Image download failed",
             "ImageUnacceptable: .*checksum",
+            "Connection broken: IncompleteRead",
         ],
         "explanation": "The image transfer from Glance broke off or failed verification (backend store "
         "unavailable, truncated upload, checksum mismatch).",
@@ -581,6 +590,7 @@ RULES = [
             "Failed to consume message from queue",
             "impl_rabbit[^ ]* \\[[^]]*\\] Connection failed: ",
             "greenlet\\.error: cannot switch to a different thread",
+            "Connection failed: .*\\(retrying in [0-9.]+ seconds\\)",
         ],
         "explanation": "oslo.messaging cannot connect to a broker in [DEFAULT] transport_url (RabbitMQ "
         "stopped, node down, firewall, wrong host/port). RPC calls time out, services "
@@ -619,7 +629,11 @@ RULES = [
         "severity": "high",
         "priority": 55,
         "services": ["*"],
-        "signatures": ["MessagingTimeout", "Timed out waiting for a reply to message ID"],
+        "signatures": [
+            "MessagingTimeout",
+            "Timed out waiting for a reply to message ID",
+            "Timed out waiting for nova-conductor",
+        ],
         "explanation": "An RPC call got no reply within [DEFAULT] rpc_response_timeout: the target "
         "service (conductor, scheduler, a compute) is down or overloaded, or the broker "
         "lost the reply queue. With AMQP errors in the same window, the broker is the "
@@ -1183,6 +1197,8 @@ RULES = [
         "signatures": [
             "Live Migration failure: .*(Name or service not known|Temporary failure in name resolution)",
             "Unable to resolve address",
+            "Could not resolve hostname [^ ]+: (Name or service not known|Temporary failure "
+            "in name resolution)",
         ],
         "explanation": "libvirt connects to the destination by the name in its migration URI; that name "
         "does not resolve on the source (hosts file / DNS not covering the migration "
@@ -1354,7 +1370,12 @@ RULES = [
         "severity": "medium",
         "priority": 51,
         "services": ["*"],
-        "signatures": ["Live Migration failure", "Migration pre-check error", "MigrationPreCheckError"],
+        "signatures": [
+            "Live Migration failure",
+            "Migration pre-check error",
+            "MigrationPreCheckError",
+            "DestinationHypervisorTooOld",
+        ],
         "explanation": "A live migration failed and was rolled back. Read the destination's nova-compute "
         "and libvirt logs for the same request id; more specific findings for that "
         "request name the cause.",
@@ -1456,7 +1477,12 @@ RULES = [
         "severity": "high",
         "priority": 10,
         "services": ["*"],
-        "signatures": ["No valid host was found", "NoValidHost"],
+        "signatures": [
+            "No valid host was found",
+            "NoValidHost",
+            "Exceeded maximum number of retries",
+            "MaxRetriesExceeded",
+        ],
         "explanation": "The scheduler returned no host for the request. This line is the symptom; the "
         "cause is in the scheduler log of the same request (which filter removed the "
         "hosts, or Placement returned no allocation candidates) or in a more specific "
@@ -1744,6 +1770,8 @@ RULES = [
             "No cells are configured",
             "Cell0 is not mapped",
             "cell0 .*(does not exist|not found)",
+            "No cell mapping found for cell0",
+            "No cell0 mapping found",
         ],
         "explanation": "The API database lacks the cell0 or cell1 mapping (map_cell0 / create_cell not "
         "run or run against another database), so instances cannot be recorded or looked "
@@ -1831,6 +1859,8 @@ RULES = [
             "Seems service [a-z-]+ on host [^ ]+ is down",
             "is down\\. Last heartbeat was",
             "has not been heard from in a while",
+            "Compute service of [^ ]+ is unavailable at this time",
+            "ComputeServiceUnavailable",
         ],
         "explanation": "The service's last heartbeat in the services table is older than [DEFAULT] "
         "service_down_time (default 60 s). Either the process is dead or stuck, or it "
@@ -2298,6 +2328,7 @@ RULES = [
         "signatures": [
             "Resource provider has allocations",
             "Unable to delete resource provider [0-9a-f-]+: .*\\(HTTP 409\\)",
+            "ResourceProviderInUse",
         ],
         "explanation": "Placement still holds allocations against the provider, typically of servers "
         "evacuated or migrated away from a dead compute; the provider (and its compute "
@@ -2333,6 +2364,54 @@ RULES = [
             "https://opendev.org/openstack/kayobe/commit/1e14fa3a24fa64b84cc993c985e696a9cba78dea"
         ],
         "examples": ["libvirt.libvirtError: internal error: unknown feature amd-sev-es"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "rpc-version-pinned-by-old-services",
+        "title": "compute RPC version pinned low by the oldest registered nova-compute",
+        "category": "rpc_version_mismatch",
+        "severity": "low",
+        "priority": 40,
+        "services": ["*"],
+        "levels": ["INFO", "WARNING", "ERROR"],
+        "needles": ["Automatically selected compute RPC version"],
+        "needle_services": ["nova-*"],
+        "signatures": [
+            "Automatically selected compute RPC version [0-9.]+ from minimum service version [0-9]+"
+        ],
+        "explanation": "With [upgrade_levels] compute = auto nova talks to computes at the RPC version "
+        "of the oldest nova-compute service record. Stale (disabled, never deleted) "
+        "services of an old release keep it low, and newer calls fail with "
+        "RPCVersionCapError. Advisory: compare the version with the release you run.",
+        "config": ["[upgrade_levels] compute"],
+        "fix": "openstack compute service list --service nova-compute --long     # look for old, "
+        "disabled or down ones\n"
+        "openstack compute service delete <id>                             # stale records only\n"
+        "docker restart nova_conductor nova_scheduler nova_api             # re-select the "
+        "version\n",
+        "references": ["https://github.com/osism-archive/documentation/pull/43"],
+        "examples": [
+            "12:38:01.998 7 INFO nova.compute.rpcapi [req-...] Automatically selected compute "
+            "RPC version 4.17 from minimum service version 22"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-systemd-machined-no-reply",
+        "title": "libvirt cannot register guests with systemd-machined",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": ["error from service: CreateMachine: "],
+        "explanation": "libvirt registers each guest with systemd-machined over D-Bus. A systemd with "
+        "the known machined/D-Bus bug (or machined not running) never answers and the "
+        "guest cannot start.",
+        "config": ["host package: systemd"],
+        "fix": "systemctl status systemd-machined dbus; rpm -q systemd    # or dpkg -l systemd\n"
+        "# update systemd to a fixed build, then restart libvirtd (nova_libvirt)\n",
+        "references": ["https://github.com/risuorg/risu/issues/179"],
+        "examples": ["libvirtError: error from service: CreateMachine: Did not receive a reply."],
         "source": "sourced.yml",
     },
 ]
