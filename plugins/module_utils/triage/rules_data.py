@@ -1853,10 +1853,12 @@ RULES = [
         "priority": 45,
         "services": ["*"],
         "levels": ["DEBUG", "INFO", "WARNING", "ERROR"],
-        "needles": ["Seems service"],
-        "needle_services": ["nova-scheduler"],
+        "needles": ["Seems service", "Compute service on host"],
+        "needle_services": ["nova-scheduler", "nova-api", "nova-conductor"],
         "signatures": [
             "Seems service [a-z-]+ on host [^ ]+ is down",
+            "Compute service on host [^ ]+ is down",
+            "instance.s host [^ ]+ is down, deleting from",
             "is down\\. Last heartbeat was",
             "has not been heard from in a while",
             "Compute service of [^ ]+ is unavailable at this time",
@@ -2138,11 +2140,7 @@ RULES = [
         "severity": "high",
         "priority": 64,
         "services": ["*"],
-        "signatures": [
-            "Non-boolean argument to boolean flag",
-            "is not valid: [^#]*[^ ]# ",
-            "[a-z_]+ = [^ #]+# ",
-        ],
+        "signatures": ["Non-boolean argument to boolean flag", "is not valid: [^#]*[^ ]# "],
         "explanation": 'oslo.config does not strip comments after a value: "option = value # comment" '
         "(or a comment glued to the value by a template) is read as the value, which then "
         "fails to parse.",
