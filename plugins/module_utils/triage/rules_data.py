@@ -1226,6 +1226,7 @@ RULES = [
             "TLS handshake failed",
             "The certificate hasn.t got a known issuer",
             "GnuTLS error",
+            "Failed to verify peer.s certificate",
         ],
         "explanation": "With libvirt_tls the destination's certificates (/etc/pki/CA/cacert.pem, "
         "/etc/pki/libvirt/...) are missing, expired or not issued by the same CA.",
@@ -1915,7 +1916,11 @@ RULES = [
         "severity": "medium",
         "priority": 30,
         "services": ["*"],
-        "signatures": ["Unexpected error while reporting service status", "model server went away"],
+        "signatures": [
+            "Unexpected error while reporting service status",
+            "model server went away",
+            "servicegroup\\.drivers\\.db[^ ]* [A-Za-z_.]*(OperationalError|DBConnectionError)",
+        ],
         "explanation": "The periodic report_state call failed; the service will appear down until it "
         "succeeds again. When the same record shows a messaging or database error, that "
         "is the cause (reported as its own finding).",
