@@ -19,6 +19,7 @@ RULES = [
             "Connection to libvirt failed",
             "Failed to connect socket to '[^']*libvirt-sock'",
             "unable to connect to server at '[^']+:16509'",
+            "Failed to connect socket to '[^']*/(virtqemud|virtproxyd)-sock'",
         ],
         "explanation": "libvirtd (the nova_libvirt container, or a host daemon) is not running, not "
         "listening where [libvirt] connection_uri points (Kolla: qemu+tcp://<api "
@@ -455,6 +456,8 @@ RULES = [
             "Timeout waiting for \\[\\('network-vif-plugged'",
             "VirtualInterfaceCreateException",
             "Virtual Interface creation failed",
+            "Timeout waiting for \\[[^]]*network-vif-plugged",
+            "Timed out waiting for events: .*network-vif-plugged",
         ],
         "explanation": "Nova waited [DEFAULT] vif_plugging_timeout seconds for Neutron to report the "
         "port active. The L2 agent on the host did not wire the port, or neutron-server "
@@ -1090,6 +1093,8 @@ RULES = [
             "Policy doesn't allow [^ ]+ to be performed",
             "PolicyNotAuthorized",
             "HTTP exception thrown: .*Forbidden",
+            "(HttpException|ForbiddenException): 403",
+            '"forbidden": \\{"code": 403',
         ],
         "explanation": "The caller's roles or token scope do not satisfy the rule (new default policies "
         "with enforce_scope / enforce_new_defaults, a custom policy.yaml, a missing role "
