@@ -121,10 +121,22 @@ _WRAP_RFC3339 = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]
 _WRAP_SYSLOG = re.compile(rb"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ ([\w./@-]+)\[\d+\]: ", re.M)
 
 
-def _all_dated(block, end, nlines):
-    """Whether every line of ``block[:end]`` starts with a full oslo.log/libvirt date."""
-    dated = block.count(b"\n20", 0, end) + block.startswith(b"20")
-    return dated == nlines and block[10:11] != b"T"
+_UNDATED = re.compile(rb"\n(?!20)")
+MAX_UNDATED = 256
+
+
+def _undated_lines(block, end):
+    """Starts of the lines of ``block[:end]`` that do not begin with a full date, when the
+    block is an oslo.log/libvirt file's (its first line dated, at most ``MAX_UNDATED`` others:
+    continuation lines of multi-line messages); None when the line reader must read it."""
+    if not block.startswith(b"20") or block[10:11] == b"T":
+        return None
+    found = []
+    for m in _UNDATED.finditer(block, 0, end - 1):  # the last newline starts no line
+        found.append(m.start() + 1)
+        if len(found) > MAX_UNDATED:
+            return None
+    return found
 
 
 def _unwrap(block, end, nlines, service):
@@ -285,11 +297,14 @@ class Engine:
                 # docker/podman/kubectl times or one process's journald prefix on every line:
                 # removed in one pass, then the block may still take the fast path
                 fast, fend, kind = _unwrap(block, end, nlines, state.service)
-            if fast is not None and _all_dated(fast, fend, nlines):
+            undated = _undated_lines(fast, fend) if fast is not None else None
+            # a few continuation lines among many dated ones (multi-line messages in a Kolla
+            # file) stay on the fast path; a pasted excerpt, mostly wrapped, is read line by line
+            if undated is not None and len(undated) * 16 <= nlines:
                 reader.flush()
                 self._count_lines(kind, nlines)
                 state.kind = kind
-                self._scan_block(fast, fend, needles, state, skip_tb)
+                self._scan_block(fast, fend, needles, state, skip_tb, undated)
                 return
         state.flush()
         reader.read(block, end)
@@ -301,7 +316,7 @@ class Engine:
         entry["lines"] += lines
         entry["records"] += records
 
-    def _scan_block(self, block, end, needles, state, skip_tb=False):
+    def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):
         hits = {}
         find = block.find
         rfind = block.rfind
@@ -337,6 +352,18 @@ class Engine:
                 hits[start] = (stop, warn and (prev is None or prev[1]))
                 pos = find(needle, stop, end)
         self.stats["traceback_lines_skipped"] += skipped
+        for u in undated:
+            # a line without a date continues the record of the dated line above it: both
+            # are read (the header even when it is INFO/DEBUG)
+            stop = find(b"\n", u, end)
+            hits[u] = (stop, None)
+            h = u
+            while h > 0:
+                h = rfind(b"\n", 0, h - 1) + 1
+                if startswith(b"20", h):
+                    break
+            if h not in hits and startswith(b"20", h):
+                hits[h] = (find(b"\n", h, end), False)
         if not hits:
             return
         process = state.process
@@ -353,6 +380,9 @@ class Engine:
                 self.stats["long_lines_capped"] += 1
             raw = block[start:stop]
             cands = candidates(raw)
+            if warn_only is None:
+                state.continuation(raw, cands)
+                continue
             if cands is None and warn_only and skip_plain_warnings:
                 quiet += 1
                 continue
@@ -470,6 +500,7 @@ class _RecordState:
     """Per-file state: the oslo.log record being assembled."""
 
     __slots__ = (
+        "dropped",
         "engine",
         "fmt",
         "host",
@@ -495,6 +526,7 @@ class _RecordState:
         self.path = path
         self.fmt = fmt
         self.kind = fmt
+        self.dropped = False
         self.key = None
         self.matched = None
         self.line = None
@@ -537,7 +569,9 @@ class _RecordState:
         if (engine.since or engine.until) and ts[:1].isdigit():
             if (engine.since and ts < engine.since) or (engine.until and ts > engine.until):
                 engine.stats["out_of_window_lines"] += 1
+                self.dropped = True
                 return
+        self.dropped = False
         key = (ts, pid, level)
         if key != self.key:
             self.flush()
@@ -561,6 +595,22 @@ class _RecordState:
             )
         if candidates is not None or self.matcher.always:
             rule = self.matcher.match(level, line, candidates)
+            if rule is not None and (self.matched is None or rule.priority > self.matched.priority):
+                self.matched = rule
+                self.matched_line = line
+
+    def continuation(self, raw, candidates):
+        """A line without a date inside an oslo.log file: part of the current record."""
+        line = raw.decode("utf-8", "replace")
+        if self.dropped:
+            return  # its header is outside the time window
+        if self.key is None:
+            # its header is not known (it was cut off before the file began): a record of its own
+            self.key = ("", None, None)
+            self.ts, self.level, self.logger, self.line, self.msg = None, None, "(no header)", line, line
+            self.matched = self.matched_line = None
+        if candidates is not None or self.matcher.always:
+            rule = self.matcher.match(self.level, line, candidates)
             if rule is not None and (self.matched is None or rule.priority > self.matched.priority):
                 self.matched = rule
                 self.matched_line = line

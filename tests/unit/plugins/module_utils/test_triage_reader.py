@@ -343,3 +343,18 @@ def test_journald_lines_of_another_service_keep_their_service():
     assert "syslog+oslo" in res["stats"]["scanned"]
     same = scan(lines, service="nova-compute")  # the file's own service: one pass, prefix removed
     assert [f["rule"] for f in same["findings"]] == [f["rule"] for f in res["findings"]]
+
+
+def test_continuation_lines_inside_a_big_oslo_file_are_read_on_the_fast_path():
+    # tests/unit/corpus/migration-ssh-key-permissions (hotsos lp1904580.yaml,
+    # https://github.com/canonical/hotsos/blob/57b256c4ad434f5fe335d14447ec7d73ea831d50/hotsos/defs/tests/scenarios/openstack/nova/bugs/lp1904580.yaml):
+    # a multi-line message (oslo.log does not prefix its continuation lines) inside a file of
+    # dated lines (the corpus line above, repeated as a busy compute log would hold it)
+    excerpt = corpus_lines("migration-ssh-key-permissions", "nova-compute.log")
+    filler = [RBD.replace("10:05:40.657", "10:05:%02d.657" % (i % 60)) for i in range(100)]
+    res = scan(filler + excerpt + filler)
+    assert res["stats"]["scanned"]["oslo"]["lines"] == 200 + len(excerpt)  # one pass, no line reader
+    assert "text" not in res["stats"]["scanned"]
+    short = scan(excerpt)  # the excerpt alone: read line by line, its record unwrapped
+    rules = {f["rule"] for f in short["findings"]}
+    assert rules <= {f["rule"] for f in res["findings"]}
