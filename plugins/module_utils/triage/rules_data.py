@@ -2422,4 +2422,35 @@ RULES = [
         "examples": ["libvirtError: error from service: CreateMachine: Did not receive a reply."],
         "source": "sourced.yml",
     },
+    {
+        "id": "auth-keystone-discovery-failed",
+        "title": "a service auth section cannot reach or trust keystone",
+        "category": "auth_policy",
+        "severity": "high",
+        "priority": 56,
+        "services": ["*"],
+        "signatures": ["Failed to discover available identity versions when contacting"],
+        "explanation": "keystoneauth, used by [keystone_authtoken] and the service sections "
+        "([placement], [neutron], [cinder], [glance], [service_user]), cannot reach the "
+        "auth_url or does not trust its certificate (cafile / insecure), so every call to "
+        "that service fails.",
+        "config": [
+            "[placement] auth_url",
+            "[placement] cafile",
+            "[keystone_authtoken] auth_url",
+            "[neutron] auth_url",
+        ],
+        "fix": "grep -A12 -E '^\\[(placement|neutron|cinder|keystone_authtoken)\\]' "
+        "/etc/kolla/nova-scheduler/nova.conf\n"
+        "docker exec nova_scheduler curl -sv <auth_url> -o /dev/null    # reachability and "
+        "certificate\n"
+        "# fix auth_url / cafile (kolla: kolla_admin_openrc_cacert, "
+        "kolla_copy_ca_into_containers)\n",
+        "references": ["https://github.com/crowbar/crowbar-openstack/pull/1318"],
+        "examples": [
+            "WARNING keystoneauth.identity.generic.base [req-...] Failed to discover available "
+            "identity versions when contacting https://keystone:35357."
+        ],
+        "source": "sourced.yml",
+    },
 ]
