@@ -1698,6 +1698,7 @@ RULES = [
             "The placement API endpoint was not found",
             "Placement service credentials do not work",
             "placement.*EndpointNotFound",
+            "Unable to establish connection to https?://[^ /]+:8778",
         ],
         "explanation": "nova-compute/nova-scheduler cannot use Placement: the [placement] section's "
         "keystone credentials are wrong, or the catalog has no placement endpoint for the "
@@ -2429,7 +2430,10 @@ RULES = [
         "severity": "high",
         "priority": 56,
         "services": ["*"],
-        "signatures": ["Failed to discover available identity versions when contacting"],
+        "signatures": [
+            "Failed to discover available identity versions when contacting",
+            "Unable to establish connection to https?://[^ /]+:(5000|35357)",
+        ],
         "explanation": "keystoneauth, used by [keystone_authtoken] and the service sections "
         "([placement], [neutron], [cinder], [glance], [service_user]), cannot reach the "
         "auth_url or does not trust its certificate (cafile / insecure), so every call to "

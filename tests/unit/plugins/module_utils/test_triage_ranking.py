@@ -37,6 +37,13 @@ def test_rabbitmq_refused_ranks_before_a_scheduler_symptom(tmp_path):
     assert cats[-1] == "novalidhost_scheduling", cats
 
 
+def test_messaging_timeout_beside_rabbitmq_refused_names_the_broker(tmp_path):
+    rep = _combined(tmp_path, "messaging-timeout-virtual-deploy", "amqp-refused-neutron")
+    rules = [f["rule"] for f in rep["findings"]]
+    assert "messaging-timeout" in rules
+    assert rules[0] == "messaging-amqp-unreachable", rules
+
+
 def _f(rule, priority, severity="high", count=1):
     return {
         "rule": rule,
