@@ -2250,7 +2250,8 @@ RULES = [
         "fix": "openstack image show <image> -c stores -c locations\n"
         "# import the image into the local store (glance image-import --stores <store>)\n",
         "references": [
-            "https://access.redhat.com/documentation/en-us/red_hat_openstack_platform/17.1/html/deploying_a_distributed_compute_node_dcn_architecture/precaching-glance-images-into-nova"
+            "https://access.redhat.com/documentation/en-us/red_hat_openstack_platform/17.1/html/deploying_a_distr"
+            "ibuted_compute_node_dcn_architecture/precaching-glance-images-into-nova"
         ],
         "examples": [
             "Build of instance ... aborted: Image ... is unacceptable: No image locations are accessible"
@@ -2347,7 +2348,8 @@ RULES = [
         "docker exec nova_api nova-manage placement audit --resource_provider <rp> --verbose "
         "[--delete]\n",
         "references": [
-            "https://opendev.org/openstack/nova/src/commit/00a030403f672b975364c855b7d25b40ef83e757/doc/source/admin/troubleshooting/orphaned-allocations.rst"
+            "https://opendev.org/openstack/nova/src/commit/00a030403f672b975364c855b7d25b40ef83e757/doc/source/ad"
+            "min/troubleshooting/orphaned-allocations.rst"
         ],
         "examples": [
             "Unable to delete resource provider 9546fce4-9fb5-4b35-b277-72ff125ad787: Resource "
