@@ -60,6 +60,7 @@ __all__ = [
 
 BLOCK_SIZE = 4 * 1024 * 1024
 MAX_LINE = 64 * 1024
+COUNT_LINES_BELOW = 1024 * 1024
 
 _OSLO = re.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?)\s+(?:(?P<pid>\d+)\s+)?(?P<level>[A-Z]+)\s+"
@@ -206,6 +207,7 @@ class Engine:
             "out_of_window_lines": 0,
             "traceback_lines_skipped": 0,
             "lines": 0,
+            "bytes_lines_not_counted": 0,
             "long_lines_capped": 0,
             "undated_records": 0,
             "undated_records_kept": 0,
@@ -289,8 +291,10 @@ class Engine:
         reader.flush()
 
     def _dispatch(self, block, end, needles, state, reader, skip_tb, force_reader):
-        nlines = block.count(b"\n", 0, end)
-        self.stats["lines"] += nlines
+        # lines are counted exactly where it is cheap (excerpts, small files, the line
+        # reader); a big block on the fast path (every line dated) counts its bytes instead:
+        # one more pass over 4 MiB costs a tenth of the engine's time there
+        nlines = block.count(b"\n", 0, end) if end < COUNT_LINES_BELOW else None
         if not force_reader:
             fast, fend, kind = block, end, state.fmt
             if block[10:11] == b"T" or block[:1].isupper():
@@ -300,21 +304,29 @@ class Engine:
             undated = _undated_lines(fast, fend) if fast is not None else None
             # a few continuation lines among many dated ones (multi-line messages in a Kolla
             # file) stay on the fast path; a pasted excerpt, mostly wrapped, is read line by line
-            if undated is not None and len(undated) * 16 <= nlines:
+            if undated is not None and len(undated) * 16 <= (nlines or end // 64):
                 reader.flush()
-                self._count_lines(kind, nlines)
+                if nlines is None:
+                    self.stats["bytes_lines_not_counted"] += end
+                    self._count_lines(kind, 0, 0, end)
+                else:
+                    self.stats["lines"] += nlines
+                    self._count_lines(kind, nlines)
                 state.kind = kind
                 self._scan_block(fast, fend, needles, state, skip_tb, undated)
                 return
         state.flush()
+        self.stats["lines"] += block.count(b"\n", 0, end) if nlines is None else nlines
         reader.read(block, end)
 
-    def _count_lines(self, kind, lines=0, records=0):
+    def _count_lines(self, kind, lines=0, records=0, uncounted=0):
         entry = self.stats["scanned"].get(kind)
         if entry is None:
             entry = self.stats["scanned"][kind] = {"lines": 0, "records": 0}
         entry["lines"] += lines
         entry["records"] += records
+        if uncounted:
+            entry["bytes_lines_not_counted"] = entry.get("bytes_lines_not_counted", 0) + uncounted
 
     def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):
         hits = {}
