@@ -209,7 +209,7 @@ def _level(text):
 def _strip_wrappers(line):
     """Remove grep / container / timestamp / syslog prefixes: (rest, prefixes, names, ts, pid)."""
     prefixes, names, outer_ts, pid = [], [], None, None
-    for _ in range(5):
+    for _depth in range(5):
         c = line[:1]
         if not c:
             break
