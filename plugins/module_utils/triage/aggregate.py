@@ -12,7 +12,8 @@ The report (``build_report``)::
                    fix, assertions, symptom_of}],
      "unmatched": [...], "timeline": [...], "stats": {host: {...}}, "errors": [...]}
 
-``findings`` are ranked by severity, then count.  A finding whose request ids also
+``findings`` are ranked by rule priority (root cause before symptom, see ``rank_key``),
+then severity, then count.  A finding whose request ids also
 appear in a finding of a higher-priority rule (on any host) gets ``symptom_of``: the
 other rule is the more likely root cause of the same requests.
 """
@@ -47,7 +48,7 @@ def host_results(results):
 
 
 def build_report(results, name="triage", max_findings=None):
-    hosts, findings, unmatched, timeline, errors, stats = [], [], [], [], [], {}
+    hosts, findings, unmatched, timeline, errors, stats, notes = [], [], [], [], [], {}, []
     rules, window = {}, {}
     for res in host_results(results):
         if res.get("failed"):
@@ -60,6 +61,7 @@ def build_report(results, name="triage", max_findings=None):
         unmatched.extend(res.get("unmatched", []))
         timeline.extend(res.get("timeline", []))
         errors.extend("%s: %s" % (host, e) for e in res.get("errors", []))
+        notes.extend("%s: %s" % (host, n) for n in res.get("notes", []))
         stats[host] = res.get("stats", {})
         window = res.get("window") or window
 
@@ -74,9 +76,7 @@ def build_report(results, name="triage", max_findings=None):
         f.setdefault("assertions", [])
         merged.append(f)
     _mark_symptoms(merged)
-    merged.sort(
-        key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), -f["count"], f["rule"], f["host"], f["service"])
-    )
+    merged.sort(key=rank_key)
     if max_findings:
         merged = merged[:max_findings]
 
@@ -111,8 +111,29 @@ def build_report(results, name="triage", max_findings=None):
         "timeline": tl,
         "stats": stats,
         "errors": errors,
+        "notes": notes,
     }
     return mask_deep(report)
+
+
+def rank_key(finding):
+    """Sort key of a finding: root causes first.
+
+    Rule ``priority`` says how close a rule is to the root cause (a missing cell mapping 70,
+    RabbitMQ unreachable 60, a MessagingTimeout 55, NoValidHost 10): when several rules fire,
+    the cause ranks before its symptoms whatever their counts.  Severity, then count, break
+    ties between rules of the same priority.  ``low`` findings (advisories such as a
+    deprecated option) come after every other finding: they rarely explain a failure.
+    """
+    return (
+        finding["severity"] == "low",
+        -int(finding.get("priority", 50)),
+        SEVERITY_ORDER.get(finding["severity"], 9),
+        -finding["count"],
+        finding["rule"],
+        finding["host"],
+        finding["service"],
+    )
 
 
 def _mark_symptoms(findings):
@@ -134,7 +155,7 @@ def _mark_symptoms(findings):
 
 
 def render_text(report, max_samples=2, width=100):
-    """A readable summary: findings ranked by severity and count, then unmatched errors."""
+    """A readable summary: findings ranked root cause first (``rank_key``), then unmatched errors."""
     s = report["summary"]
     lines = [
         "Nova triage report (%s)" % report.get("generated_at", ""),
@@ -160,7 +181,14 @@ def render_text(report, max_samples=2, width=100):
         lines.append("%d. [%s] %s  (%s)" % (i, f["severity"].upper(), f["title"], f["rule"]))
         lines.append(
             "   category: %s   host: %s   service: %s   count: %d   first: %s   last: %s"
-            % (f["category"], f["host"], f["service"], f["count"], f["first_seen"], f["last_seen"])
+            % (
+                f["category"],
+                f["host"],
+                f["service"],
+                f["count"],
+                f["first_seen"] or "unknown",
+                f["last_seen"] or "unknown",
+            )
         )
         if f.get("symptom_of"):
             lines.append("   likely a symptom of: %s (same requests)" % ", ".join(f["symptom_of"]))
@@ -194,7 +222,13 @@ def render_text(report, max_samples=2, width=100):
         for u in report["unmatched"]:
             lines.append(
                 "  %s %s: %d (first %s, last %s)"
-                % (u["host"], u["service"], u["count"], u["first_seen"], u["last_seen"])
+                % (
+                    u["host"],
+                    u["service"],
+                    u["count"],
+                    u["first_seen"] or "unknown",
+                    u["last_seen"] or "unknown",
+                )
             )
             for t in u.get("top_messages", [])[:5]:
                 lines.append("    %5d x %s" % (t["count"], t["message"][:width]))
@@ -207,6 +241,8 @@ def render_text(report, max_samples=2, width=100):
                 % (e["ts"], e["host"], e["service"], e["level"], e["request_id"][:12], e["message"][:width])
             )
         lines.append("")
+    for note in report.get("notes", []):
+        lines.append("note: %s" % note)
     if report.get("errors"):
         lines.append("Errors while scanning:")
         lines.extend("  " + e for e in report["errors"])

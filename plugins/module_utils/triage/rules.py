@@ -21,6 +21,11 @@ for remote hosts in ``triage/rules_data.py``)::
       exact commands
     assertions: [{option: '[DEFAULT] transport_url', op: unreachable_hosts}]
     examples: ['2024-01-01 ... ERROR oslo.messaging._drivers.impl_rabbit [-] AMQP server on ...']
+    references: ['https://...']            # the public cases (tests/unit/corpus) the rule was written from
+
+Rules match the message text of a record whatever file it came from: ``services: ['*']``
+unless the text is only meaningful for one service; ``priority`` also ranks findings in
+the report (root cause before symptom, ``aggregate.rank_key``).
 """
 
 from __future__ import annotations
@@ -209,6 +214,7 @@ class Rule:
             "explanation": self.explanation,
             "config_options": self.config,
             "fix": self.fix,
+            "references": list(self.data.get("references") or []),
         }
 
 

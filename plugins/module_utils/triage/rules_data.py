@@ -14,11 +14,12 @@ RULES = [
         "category": "libvirt_connection",
         "severity": "critical",
         "priority": 60,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "Connection to libvirt failed",
             "Failed to connect socket to '[^']*libvirt-sock'",
             "unable to connect to server at '[^']+:16509'",
+            "Failed to connect socket to '[^']*/(virtqemud|virtproxyd)-sock'",
         ],
         "explanation": "libvirtd (the nova_libvirt container, or a host daemon) is not running, not "
         "listening where [libvirt] connection_uri points (Kolla: qemu+tcp://<api "
@@ -52,7 +53,7 @@ RULES = [
         "category": "libvirt_connection",
         "severity": "critical",
         "priority": 65,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": ["Failed to connect socket to '[^']*/\\.cache/libvirt/", "qemu:///session"],
         "explanation": "[libvirt] connection_uri = qemu:///session makes nova talk to a per-user "
         "libvirtd that does not exist in the container (and would not see system guests). "
@@ -82,13 +83,15 @@ RULES = [
         "category": "libvirt_connection",
         "severity": "high",
         "priority": 50,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "Connection to libvirt lost",
             "End of file while reading data",
             "client socket is closed",
             "Cannot recv data",
             "internal error: client socket",
+            "Connection to the hypervisor is broken on host",
+            "HypervisorUnavailable",
         ],
         "explanation": "libvirtd restarted, crashed or closed the client (keepalive timeout, max "
         "clients). The compute reconnects; repeated losses mean libvirtd is unstable "
@@ -107,7 +110,7 @@ RULES = [
         "category": "libvirt_connection",
         "severity": "critical",
         "priority": 62,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "authentication failed: Failed to start SASL negotiation",
             "authentication failed: authentication failed",
@@ -136,12 +139,13 @@ RULES = [
         "category": "host_dependency_missing",
         "severity": "critical",
         "priority": 66,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "Nova requires libvirt version [0-9.]+ or greater",
             "Nova requires QEMU version [0-9.]+ or greater",
             "No module named '?libvirt",
             "undefined symbol: vir",
+            "hypervisor is older than the minimum supported version",
         ],
         "explanation": "The libvirt daemon or the libvirt-python binding in the nova_compute image is "
         "older than this Nova release supports, or the binding does not match the "
@@ -164,11 +168,14 @@ RULES = [
         "category": "host_dependency_missing",
         "severity": "high",
         "priority": 64,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "No such file or directory: "
             "'(sg_scan|multipath|multipathd|genisoimage|mkisofs|iscsiadm|nvme|cryptsetup|qemu-img|systool|blockdev)'",
             "(sg_scan|multipath|genisoimage|mkisofs|iscsiadm|qemu-img): (command )?not found",
+            "Executable not found: [^ "
+            "]*/(sg_scan|multipath|multipathd|iscsiadm|systool|nc|genisoimage|mkisofs|cryptsetup|blockdev|nvme)",
+            "(systool|sg_scan|multipath|iscsiadm|genisoimage|mkisofs) is not installed",
         ],
         "explanation": "The command nova or os-brick runs is missing in the nova_compute image or on the "
         "host (sg3-utils for sg_scan, multipath-tools, genisoimage for config drives, "
@@ -191,13 +198,15 @@ RULES = [
         "category": "kvm_unavailable",
         "severity": "critical",
         "priority": 70,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "Could not access KVM kernel module",
             "failed to initialize (kvm|KVM)",
             "Domain requires KVM, but it is not available",
             "could not find capabilities for domaintype=kvm",
             "Unable to open /dev/kvm",
+            "no supported architecture for os type 'hvm'",
+            "does not support (domain|virtualization) type '?(kvm|hvm)",
         ],
         "explanation": "virt_type is kvm but /dev/kvm is missing or not accessible in nova_libvirt: "
         "VT-x/AMD-V disabled in firmware, kvm_intel/kvm_amd not loaded, or a nested VM "
@@ -232,7 +241,7 @@ RULES = [
         "category": "disk_full",
         "severity": "high",
         "priority": 80,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": ["No space left on device", "\\[Errno 28\\]", "Not enough free space"],
         "explanation": "The instances directory or image cache (/var/lib/nova/instances, Kolla volume "
         "nova_compute) is full. Spawns, resizes and snapshots fail; Placement may still "
@@ -262,7 +271,7 @@ RULES = [
         "category": "cpu_numa_hugepages",
         "severity": "high",
         "priority": 65,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "MemoryPageSizeNotSupported",
             "Page size [0-9]+ is not supported by the host",
@@ -291,11 +300,15 @@ RULES = [
         "category": "cpu_numa_hugepages",
         "severity": "high",
         "priority": 55,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": [
             "Requested instance NUMA topology cannot fit the given host NUMA topology",
             "Requested instance NUMA topology together with requested PCI devices cannot fit",
             "Insufficient compute resources: Requested instance NUMA topology",
+            "Insufficient compute resources: Free (memory|disk|CPUs)",
+            "Host does not support guests with NUMA topology set",
+            "NUMATopologyUnsupported",
+            "Requested CPU control policy not supported by host",
         ],
         "explanation": "The claim on the compute failed: the host's free PCPUs / huge pages per NUMA "
         "node cannot hold the guest's NUMA cells (hw:numa_nodes, "
@@ -325,7 +338,7 @@ RULES = [
         "category": "cpu_numa_hugepages",
         "severity": "high",
         "priority": 66,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "CPUPinningInvalid",
             "CPUUnpinningInvalid",
@@ -361,7 +374,7 @@ RULES = [
         "category": "image_unavailable",
         "severity": "medium",
         "priority": 60,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": ["ImageNotFound", "Image [0-9a-f-]+ could not be found"],
         "explanation": "The image was deleted, is private to another project, or the instance references "
         "an image the configured Glance endpoint does not hold (wrong region).",
@@ -382,11 +395,13 @@ RULES = [
         "category": "image_unavailable",
         "severity": "high",
         "priority": 62,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "Error contacting glance server",
             "GlanceConnectionFailed",
             "Connection to glance host .* failed",
+            "Error communicating with https?://[^ ]+:9292",
+            "Error finding address for https?://[^ ]+:9292",
         ],
         "explanation": "nova cannot reach the Glance endpoint it resolved from the catalog or [glance] "
         "api_servers (service down, wrong interface, TLS or firewall).",
@@ -409,12 +424,13 @@ RULES = [
         "category": "image_unavailable",
         "severity": "high",
         "priority": 58,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "ImageDownloadFailed",
             "Failed to download image",
             "Image download failed",
             "ImageUnacceptable: .*checksum",
+            "Connection broken: IncompleteRead",
         ],
         "explanation": "The image transfer from Glance broke off or failed verification (backend store "
         "unavailable, truncated upload, checksum mismatch).",
@@ -435,11 +451,13 @@ RULES = [
         "category": "vif_plugging_failure",
         "severity": "high",
         "priority": 50,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "Timeout waiting for \\[\\('network-vif-plugged'",
             "VirtualInterfaceCreateException",
             "Virtual Interface creation failed",
+            "Timeout waiting for \\[[^]]*network-vif-plugged",
+            "Timed out waiting for events: .*network-vif-plugged",
         ],
         "explanation": "Nova waited [DEFAULT] vif_plugging_timeout seconds for Neutron to report the "
         "port active. The L2 agent on the host did not wire the port, or neutron-server "
@@ -471,7 +489,7 @@ RULES = [
         "category": "vif_plugging_failure",
         "severity": "high",
         "priority": 55,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": ["Neutron Reported failure on event network-vif-plugged"],
         "explanation": "Neutron sent network-vif-plugged with status failed: the port binding or the "
         "agent's wiring failed on this host.",
@@ -493,7 +511,7 @@ RULES = [
         "category": "vif_plugging_failure",
         "severity": "high",
         "priority": 58,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": ["PortBindingFailed", "Binding failed for port", "vif_type=binding_failed"],
         "explanation": "No ML2 mechanism driver could bind the port on the host: the L2 agent is down or "
         "not running there, or bridge mappings lack the network's physnet.",
@@ -516,7 +534,7 @@ RULES = [
         "category": "vif_plugging_failure",
         "severity": "high",
         "priority": 30,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": [
             "Failed to allocate the network\\(s\\)",
             "Failed to allocate network\\(s\\)",
@@ -543,7 +561,7 @@ RULES = [
         "category": "host_dependency_missing",
         "severity": "high",
         "priority": 63,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": ["NoMatchingPlugin", "No VIF plugin was found with the name"],
         "explanation": "Neutron bound the port with a VIF type (ovs, linux_bridge, vrouter, ...) whose "
         "os-vif plugin package is not installed in the nova_compute image, so nova cannot "
@@ -573,6 +591,9 @@ RULES = [
             "AMQP server [^ ]+ closed the connection",
             "Failed to publish message to topic",
             "Failed to consume message from queue",
+            "impl_rabbit[^ ]* \\[[^]]*\\] Connection failed: ",
+            "greenlet\\.error: cannot switch to a different thread",
+            "Connection failed: .*\\(retrying in [0-9.]+ seconds\\)",
         ],
         "explanation": "oslo.messaging cannot connect to a broker in [DEFAULT] transport_url (RabbitMQ "
         "stopped, node down, firewall, wrong host/port). RPC calls time out, services "
@@ -611,7 +632,11 @@ RULES = [
         "severity": "high",
         "priority": 55,
         "services": ["*"],
-        "signatures": ["MessagingTimeout", "Timed out waiting for a reply to message ID"],
+        "signatures": [
+            "MessagingTimeout",
+            "Timed out waiting for a reply to message ID",
+            "Timed out waiting for nova-conductor",
+        ],
         "explanation": "An RPC call got no reply within [DEFAULT] rpc_response_timeout: the target "
         "service (conductor, scheduler, a compute) is down or overloaded, or the broker "
         "lost the reply queue. With AMQP errors in the same window, the broker is the "
@@ -713,7 +738,7 @@ RULES = [
         "category": "rpc_version_mismatch",
         "severity": "high",
         "priority": 70,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": ["RPCVersionCapError", "Requested message version, [0-9.]+ is incompatible"],
         "explanation": "A service sent a message newer than the version cap it negotiated from the "
         "oldest service in the cell. An old or dead nova-compute record (service not "
@@ -745,7 +770,7 @@ RULES = [
         "category": "rpc_version_mismatch",
         "severity": "critical",
         "priority": 72,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "TooOldComputeService",
             "ServiceTooOld",
@@ -773,7 +798,7 @@ RULES = [
         "category": "db_schema_mismatch",
         "severity": "critical",
         "priority": 75,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             '\\(1146, "Table .* doesn.t exist',
             '\\(1054, "Unknown column',
@@ -805,7 +830,7 @@ RULES = [
         "category": "db_schema_mismatch",
         "severity": "medium",
         "priority": 55,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "online_data_migrations",
             "Some migrations failed unexpectedly",
@@ -829,7 +854,7 @@ RULES = [
         "category": "config_invalid",
         "severity": "high",
         "priority": 45,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "ConfigFileValueError",
             "Value for option [^ ]+ from LocationInfo",
@@ -863,7 +888,7 @@ RULES = [
         "category": "config_invalid",
         "severity": "low",
         "priority": 68,
-        "services": ["nova-*"],
+        "services": ["*"],
         "levels": ["WARNING"],
         "signatures": [
             'Option "[^"]+" from group "[^"]+" is deprecated',
@@ -888,7 +913,7 @@ RULES = [
         "title": "Unknown option or section in a config file",
         "category": "config_invalid",
         "severity": "medium",
-        "priority": 44,
+        "priority": 40,
         "services": ["*"],
         "signatures": [
             "oslo-config-validator.*not found",
@@ -916,8 +941,12 @@ RULES = [
         "category": "config_invalid",
         "severity": "high",
         "priority": 60,
-        "services": ["nova-compute"],
-        "signatures": ["DBNotAllowed", "attempted direct database access which is not allowed by policy"],
+        "services": ["*"],
+        "signatures": [
+            "DBNotAllowed",
+            "attempted direct database access which is not allowed by policy",
+            "No DB access allowed in nova-compute",
+        ],
         "explanation": "nova-compute must reach the database only through the conductor. A [database] or "
         "[api_database] connection in its config, or code run in the wrong service, "
         "triggers this.",
@@ -946,13 +975,14 @@ RULES = [
         "category": "config_invalid",
         "severity": "medium",
         "priority": 55,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "InvalidNodeConfiguration",
             "Possible rename detected",
             "I appear to be a new service in this database",
             "were not found in the database\\. If this is the first time this service is starting",
             "ComputeHostNotFound",
+            "No local node identity found",
         ],
         "explanation": "The compute's local identity (/var/lib/nova/compute_id, the hostname or "
         "[DEFAULT] host) no longer matches its compute node record: the host was renamed, "
@@ -981,12 +1011,14 @@ RULES = [
         "category": "auth_policy",
         "severity": "high",
         "priority": 55,
-        "services": ["nova-api", "nova-metadata", "nova-api-metadata"],
+        "services": ["*"],
         "signatures": [
             "Identity server rejected authorization necessary to fetch token data",
             "Bad response code while validating token",
             "Unable to validate token",
             "Failed to fetch token data from identity server",
+            "Authorization failed for token",
+            "Token authorization failed",
         ],
         "explanation": "nova-api's [keystone_authtoken] service credentials (username, password, "
         "project, auth_url) are rejected by Keystone, or Keystone is unreachable; every "
@@ -1017,12 +1049,15 @@ RULES = [
         "category": "auth_policy",
         "severity": "high",
         "priority": 57,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "MissingRequiredOptions",
             "Auth plugin requires parameters which were not given",
             "Unauthorized: The request you have made requires authentication",
             "exceptions\\.http\\.Unauthorized",
+            "Authentication cannot be scoped to multiple targets",
+            "must be configured for authentication with the block-storage service",
+            "Unknown auth type: None",
         ],
         "explanation": "A section nova uses to call another service ([neutron], [placement], [cinder], "
         "[glance], [service_user]) lacks auth options or has wrong credentials, so calls "
@@ -1050,13 +1085,16 @@ RULES = [
         "category": "auth_policy",
         "severity": "medium",
         "priority": 50,
-        "services": ["nova-api"],
+        "services": ["*"],
+        "needle_services": ["nova-api"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["Policy doesn't allow"],
         "signatures": [
             "Policy doesn't allow [^ ]+ to be performed",
             "PolicyNotAuthorized",
             "HTTP exception thrown: .*Forbidden",
+            "(HttpException|ForbiddenException): 403",
+            '"forbidden": \\{"code": 403',
         ],
         "explanation": "The caller's roles or token scope do not satisfy the rule (new default policies "
         "with enforce_scope / enforce_new_defaults, a custom policy.yaml, a missing role "
@@ -1083,11 +1121,21 @@ RULES = [
         "category": "migration_failure",
         "severity": "high",
         "priority": 70,
-        "services": ["nova-compute"],
+        "services": ["*"],
+        "levels": ["INFO", "WARNING", "ERROR", "CRITICAL"],
+        "needles": [
+            "Host key verification failed",
+            "Permission denied (publickey",
+            "not able to execute ssh",
+            "UNPROTECTED PRIVATE KEY",
+        ],
+        "needle_services": ["nova-compute"],
         "signatures": [
             "Host key verification failed",
             "Permission denied \\(publickey",
             "not able to execute ssh command",
+            "UNPROTECTED PRIVATE KEY FILE",
+            "Permissions 0[0-7]+ for [^ ]+ are too open",
         ],
         "explanation": "Cold migration, resize and block migration copy disks over SSH (Kolla: the "
         "nova_ssh container on port nova_ssh_port, 8022). The destination's host key is "
@@ -1119,7 +1167,7 @@ RULES = [
         "category": "migration_failure",
         "severity": "high",
         "priority": 68,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "Failed to connect to remote libvirt URI",
             "Live Migration failure: .*unable to connect to server at '",
@@ -1150,10 +1198,12 @@ RULES = [
         "category": "migration_failure",
         "severity": "high",
         "priority": 69,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "Live Migration failure: .*(Name or service not known|Temporary failure in name resolution)",
             "Unable to resolve address",
+            "Could not resolve hostname [^ ]+: (Name or service not known|Temporary failure "
+            "in name resolution)",
         ],
         "explanation": "libvirt connects to the destination by the name in its migration URI; that name "
         "does not resolve on the source (hosts file / DNS not covering the migration "
@@ -1174,13 +1224,14 @@ RULES = [
         "category": "migration_failure",
         "severity": "high",
         "priority": 72,
-        "services": ["nova-compute", "libvirtd", "nova-libvirt"],
+        "services": ["*"],
         "signatures": [
             "Cannot read CA certificate",
             "Unable to read TLS confirmation",
             "TLS handshake failed",
             "The certificate hasn.t got a known issuer",
             "GnuTLS error",
+            "Failed to verify peer.s certificate",
         ],
         "explanation": "With libvirt_tls the destination's certificates (/etc/pki/CA/cacert.pem, "
         "/etc/pki/libvirt/...) are missing, expired or not issued by the same CA.",
@@ -1207,7 +1258,7 @@ RULES = [
         "category": "migration_failure",
         "severity": "high",
         "priority": 72,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": [
             "InvalidCPUInfo",
             "Unacceptable CPU info",
@@ -1241,7 +1292,7 @@ RULES = [
         "category": "migration_failure",
         "severity": "medium",
         "priority": 70,
-        "services": ["nova-compute", "nova-conductor", "nova-api"],
+        "services": ["*"],
         "signatures": [
             "InvalidSharedStorage",
             "is not on shared storage",
@@ -1267,11 +1318,12 @@ RULES = [
         "category": "migration_failure",
         "severity": "medium",
         "priority": 60,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": [
             "Live migration not completed after [0-9]+ sec",
             "Live migration stuck for [0-9]+ sec",
             "Migration operation has aborted",
+            "live migration not completed after [0-9]+ sec",
         ],
         "explanation": "The guest dirties memory faster than the migration network copies it. After "
         "live_migration_completion_timeout nova aborts (or forces completion).",
@@ -1298,7 +1350,7 @@ RULES = [
         "category": "migration_failure",
         "severity": "medium",
         "priority": 70,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": ["DestinationDiskExists", "already exists, it is expected not to exist"],
         "explanation": "An earlier failed migration or evacuation left /var/lib/nova/instances/<uuid> on "
         "the destination.",
@@ -1323,8 +1375,13 @@ RULES = [
         "category": "migration_failure",
         "severity": "medium",
         "priority": 51,
-        "services": ["nova-compute", "nova-conductor"],
-        "signatures": ["Live Migration failure", "Migration pre-check error", "MigrationPreCheckError"],
+        "services": ["*"],
+        "signatures": [
+            "Live Migration failure",
+            "Migration pre-check error",
+            "MigrationPreCheckError",
+            "DestinationHypervisorTooOld",
+        ],
         "explanation": "A live migration failed and was rolled back. Read the destination's nova-compute "
         "and libvirt logs for the same request id; more specific findings for that "
         "request name the cause.",
@@ -1347,13 +1404,15 @@ RULES = [
         "category": "console_proxy",
         "severity": "medium",
         "priority": 60,
-        "services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
+        "services": ["*"],
+        "needle_services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["Origin header"],
         "signatures": [
             "Origin header does not match this host",
             "Origin header protocol does not match this host",
             "Origin header not allowed",
+            "Origin header protocol does not match",
         ],
         "explanation": "The console URL handed to users (novncproxy_base_url) has another host or scheme "
         "than the proxy sees (TLS terminated at HAProxy, external FQDN not allowed).",
@@ -1373,7 +1432,8 @@ RULES = [
         "category": "console_proxy",
         "severity": "low",
         "priority": 50,
-        "services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
+        "services": ["*"],
+        "needle_services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["invalid or has expired", "InvalidToken"],
         "signatures": ["The token '[^']*' is invalid or has expired", "InvalidToken"],
@@ -1395,7 +1455,8 @@ RULES = [
         "category": "console_proxy",
         "severity": "medium",
         "priority": 55,
-        "services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
+        "services": ["*"],
+        "needle_services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["handler exception", "Failed to connect to"],
         "signatures": [
@@ -1421,8 +1482,13 @@ RULES = [
         "category": "novalidhost_scheduling",
         "severity": "high",
         "priority": 10,
-        "services": ["nova-conductor", "nova-scheduler", "nova-api", "nova-super-conductor", "nova-compute"],
-        "signatures": ["No valid host was found", "NoValidHost"],
+        "services": ["*"],
+        "signatures": [
+            "No valid host was found",
+            "NoValidHost",
+            "Exceeded maximum number of retries",
+            "MaxRetriesExceeded",
+        ],
         "explanation": "The scheduler returned no host for the request. This line is the symptom; the "
         "cause is in the scheduler log of the same request (which filter removed the "
         "hosts, or Placement returned no allocation candidates) or in a more specific "
@@ -1460,7 +1526,8 @@ RULES = [
         "category": "novalidhost_scheduling",
         "severity": "high",
         "priority": 25,
-        "services": ["nova-scheduler"],
+        "services": ["*"],
+        "needle_services": ["nova-scheduler"],
         "levels": ["DEBUG", "INFO", "WARNING", "ERROR"],
         "needles": ["no allocation candidates"],
         "signatures": ["Got no allocation candidates from the Placement API"],
@@ -1498,7 +1565,8 @@ RULES = [
         "category": "novalidhost_scheduling",
         "severity": "high",
         "priority": 20,
-        "services": ["nova-scheduler"],
+        "services": ["*"],
+        "needle_services": ["nova-scheduler"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["Filtering removed all hosts", "returned 0 hosts"],
         "signatures": ["Filtering removed all hosts for the request", "Filter [A-Za-z]+ returned 0 hosts"],
@@ -1528,7 +1596,8 @@ RULES = [
         "category": "service_down_heartbeat",
         "severity": "high",
         "priority": 40,
-        "services": ["nova-scheduler"],
+        "services": ["*"],
+        "needle_services": ["nova-scheduler"],
         "levels": ["INFO", "WARNING"],
         "needles": ["Filtering removed all hosts", "returned 0 hosts"],
         "signatures": ["ComputeFilter: \\(start: [0-9]+, end: 0\\)", "Filter ComputeFilter returned 0 hosts"],
@@ -1556,7 +1625,8 @@ RULES = [
         "category": "cpu_numa_hugepages",
         "severity": "high",
         "priority": 35,
-        "services": ["nova-scheduler"],
+        "services": ["*"],
+        "needle_services": ["nova-scheduler"],
         "levels": ["INFO", "WARNING"],
         "needles": ["Filtering removed all hosts", "returned 0 hosts"],
         "signatures": [
@@ -1588,7 +1658,8 @@ RULES = [
         "category": "novalidhost_scheduling",
         "severity": "medium",
         "priority": 30,
-        "services": ["nova-scheduler"],
+        "services": ["*"],
+        "needle_services": ["nova-scheduler"],
         "levels": ["INFO", "WARNING"],
         "needles": ["Filtering removed all hosts", "returned 0 hosts"],
         "signatures": [
@@ -1622,11 +1693,12 @@ RULES = [
         "category": "auth_policy",
         "severity": "critical",
         "priority": 60,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "The placement API endpoint was not found",
             "Placement service credentials do not work",
             "placement.*EndpointNotFound",
+            "Unable to establish connection to https?://[^ /]+:8778",
         ],
         "explanation": "nova-compute/nova-scheduler cannot use Placement: the [placement] section's "
         "keystone credentials are wrong, or the catalog has no placement endpoint for the "
@@ -1658,7 +1730,7 @@ RULES = [
         "category": "cell_mapping_missing",
         "severity": "high",
         "priority": 70,
-        "services": ["nova-api", "nova-scheduler", "nova-conductor", "nova-super-conductor"],
+        "services": ["*"],
         "levels": ["INFO", "WARNING", "ERROR", "CRITICAL"],
         "needles": ["not mapped to any cell", "Host mapping not found"],
         "needle_services": ["nova-api", "nova-scheduler"],
@@ -1699,12 +1771,14 @@ RULES = [
         "category": "cell_mapping_missing",
         "severity": "critical",
         "priority": 72,
-        "services": ["nova-*"],
+        "services": ["*"],
         "signatures": [
             "CellMappingNotFound",
             "No cells are configured",
             "Cell0 is not mapped",
             "cell0 .*(does not exist|not found)",
+            "No cell mapping found for cell0",
+            "No cell0 mapping found",
         ],
         "explanation": "The API database lacks the cell0 or cell1 mapping (map_cell0 / create_cell not "
         "run or run against another database), so instances cannot be recorded or looked "
@@ -1728,7 +1802,7 @@ RULES = [
         "category": "quota_exceeded",
         "severity": "medium",
         "priority": 70,
-        "services": ["nova-api", "nova-conductor", "nova-scheduler", "nova-super-conductor"],
+        "services": ["*"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["Quota exceeded", "over a limit", "Maximum number of ports"],
         "needle_services": ["nova-api"],
@@ -1761,7 +1835,7 @@ RULES = [
         "category": "quota_exceeded",
         "severity": "medium",
         "priority": 75,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": ["Maximum number of ports exceeded", "PortLimitExceeded"],
         "explanation": "Neutron refused to create the instance's port because the project reached its "
         'port quota. Nova reports "Failed to allocate the network(s)"; the root cause is '
@@ -1784,14 +1858,18 @@ RULES = [
         "category": "service_down_heartbeat",
         "severity": "high",
         "priority": 45,
-        "services": ["nova-api", "nova-scheduler", "nova-conductor", "nova-super-conductor"],
+        "services": ["*"],
         "levels": ["DEBUG", "INFO", "WARNING", "ERROR"],
-        "needles": ["Seems service"],
-        "needle_services": ["nova-scheduler"],
+        "needles": ["Seems service", "Compute service on host"],
+        "needle_services": ["nova-scheduler", "nova-api", "nova-conductor"],
         "signatures": [
             "Seems service [a-z-]+ on host [^ ]+ is down",
+            "Compute service on host [^ ]+ is down",
+            "instance.s host [^ ]+ is down, deleting from",
             "is down\\. Last heartbeat was",
             "has not been heard from in a while",
+            "Compute service of [^ ]+ is unavailable at this time",
+            "ComputeServiceUnavailable",
         ],
         "explanation": "The service's last heartbeat in the services table is older than [DEFAULT] "
         "service_down_time (default 60 s). Either the process is dead or stuck, or it "
@@ -1822,7 +1900,7 @@ RULES = [
         "category": "service_down_heartbeat",
         "severity": "high",
         "priority": 45,
-        "services": ["nova-compute"],
+        "services": ["*"],
         "signatures": ["Lost connection to nova-conductor for reporting service status"],
         "explanation": "The compute's periodic report_state RPC to nova-conductor failed, so its "
         "heartbeat goes stale and it is reported down although the process runs. When the "
@@ -1843,8 +1921,12 @@ RULES = [
         "category": "service_down_heartbeat",
         "severity": "medium",
         "priority": 30,
-        "services": ["nova-*"],
-        "signatures": ["Unexpected error while reporting service status", "model server went away"],
+        "services": ["*"],
+        "signatures": [
+            "Unexpected error while reporting service status",
+            "model server went away",
+            "servicegroup\\.drivers\\.db[^ ]* [A-Za-z_.]*(OperationalError|DBConnectionError)",
+        ],
         "explanation": "The periodic report_state call failed; the service will appear down until it "
         "succeeds again. When the same record shows a messaging or database error, that "
         "is the cause (reported as its own finding).",
@@ -1864,7 +1946,8 @@ RULES = [
         "category": "placement_orphan_allocation",
         "severity": "medium",
         "priority": 60,
-        "services": ["nova-compute"],
+        "services": ["*"],
+        "needle_services": ["nova-compute"],
         "levels": ["INFO", "WARNING", "ERROR"],
         "needles": ["has allocations against this compute host"],
         "signatures": [
@@ -1872,6 +1955,7 @@ RULES = [
             "is not being actively managed by this compute host but has allocations "
             "referencing this compute host",
             "Deleting stale allocation for instance",
+            "Resource provider has allocations",
         ],
         "explanation": "Placement still holds allocations for a consumer the compute does not know "
         "(deleted instance whose allocation delete failed, failed migration, evacuation). "
@@ -1894,7 +1978,7 @@ RULES = [
         "category": "placement_orphan_allocation",
         "severity": "medium",
         "priority": 58,
-        "services": ["nova-compute", "nova-conductor"],
+        "services": ["*"],
         "signatures": [
             "There are allocations remaining against the source host that might need to be removed",
             "Unable to find existing allocations for instance",
@@ -1916,5 +2000,463 @@ RULES = [
             "source host that might need to be removed: {'resources': {'VCPU': 1}}."
         ],
         "source": "scheduling.yml",
+    },
+    {
+        "id": "migration-scp-sftp-subsystem",
+        "title": "scp between computes fails (no SFTP subsystem on the nova SSH server)",
+        "category": "migration_failure",
+        "severity": "high",
+        "priority": 74,
+        "services": ["*"],
+        "signatures": ["request failed on channel [0-9]+"],
+        "explanation": "OpenSSH 9 scp uses the SFTP protocol. The nova_ssh sshd on the destination has "
+        'no "Subsystem sftp" line, so the copy of the instance disk during resize/cold '
+        "migration fails.",
+        "config": ["kolla: nova_ssh_port", "sshd_config Subsystem sftp"],
+        "fix": "docker exec nova_ssh grep -i subsystem /etc/ssh/sshd_config\n"
+        '# upgrade kolla-ansible (bug 2048700 adds "Subsystem sftp"), then:\n'
+        "kolla-ansible -i <inventory> reconfigure --tags nova\n",
+        "references": [
+            "https://opendev.org/openstack/kolla-ansible/commit/bfa9dd97a95479c2fa68887178d7e232d1a9a8c5"
+        ],
+        "examples": [
+            "Stderr: \"Warning: Permanently added '[192.0.2.2]:8022' (ED25519) to the list of "
+            'known hosts.\\r\\nsubsystem request failed on channel 0\\r\\n"'
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "libvirt-keepalive-max-requests",
+        "title": "libvirtd closes nova's connection (max_client_requests / keepalive timeout)",
+        "category": "libvirt_connection",
+        "severity": "high",
+        "priority": 66,
+        "services": ["*"],
+        "signatures": [
+            "Client hit max requests limit",
+            "connection closed due to keepalive timeout",
+            "Consider tuning the max_client_requests",
+        ],
+        "explanation": "libvirtd serves too few concurrent requests per client (max_client_requests, "
+        "max_workers); keepalive messages wait behind them and libvirtd drops "
+        "nova-compute's connection.",
+        "config": [
+            "libvirtd.conf max_client_requests",
+            "libvirtd.conf max_workers",
+            "libvirtd.conf keepalive_interval",
+        ],
+        "fix": "# kolla: set libvirt_max_client_requests / libvirt_max_workers (or raise them in "
+        "libvirtd.conf)\n"
+        "kolla-ansible -i <inventory> reconfigure --tags nova --limit <host>\n",
+        "references": [
+            "https://opendev.org/openstack/kolla-ansible/commit/5acd2f91d22213ef04bd6988a2a0261982b0cf05"
+        ],
+        "examples": ["warning : Client hit max requests limit 5. This may result in keep-alive timeouts."],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "console-proxy-files-permission",
+        "title": "the console proxy cannot read its web client files",
+        "category": "console_proxy",
+        "severity": "high",
+        "priority": 72,
+        "services": ["*"],
+        "signatures": ["Permission denied: '/usr/share/(novnc|spice-html5|spice)"],
+        "explanation": "nova-novncproxy (or the spice proxy) serves the noVNC / spice-html5 sources from "
+        "/usr/share; the directory is not readable by the service user, so the console "
+        "page fails.",
+        "config": ["[vnc] novncproxy_base_url", "[DEFAULT] web"],
+        "fix": "docker exec nova_novncproxy ls -ld /usr/share/novnc\n"
+        "# fix the ownership in the image or config (kolla-ansible bug 1593006), then restart "
+        "nova_novncproxy\n",
+        "references": [
+            "https://opendev.org/openstack/kolla-ansible/commit/e299720eb7899abd97eff8f491e0ec2aa2843062"
+        ],
+        "examples": ["OSError: [Errno 13] Permission denied: '/usr/share/novnc'"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "console-proxy-tls-options",
+        "title": "console proxy TLS options invalid",
+        "category": "console_proxy",
+        "severity": "high",
+        "priority": 76,
+        "services": ["*"],
+        "signatures": ["Value for option (ssl_minimum_version|ssl_ciphers)"],
+        "explanation": "The [console] ssl_minimum_version / ssl_ciphers value is empty or not one of the "
+        "allowed values; the noVNC / spice proxy refuses to start.",
+        "config": ["[console] ssl_minimum_version", "[console] ssl_ciphers"],
+        "fix": "grep -A5 '^\\[console\\]' /etc/kolla/nova-novncproxy/nova.conf\n"
+        "# set ssl_minimum_version to default, tlsv1_1, tlsv1_2 or tlsv1_3 (or remove it), then "
+        "restart the proxy\n",
+        "references": [
+            "https://opendev.org/openstack/tripleo-heat-templates/commit/e1d2ece7858bb03a00ee2412b8044e3ab34d7202"
+        ],
+        "examples": [
+            "ERROR nova oslo_config.cfg.ConfigFileValueError: Value for option "
+            "ssl_minimum_version from LocationInfo(...) is not valid"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-driver-not-loadable",
+        "title": "a configured driver or plugin class cannot be loaded",
+        "category": "config_invalid",
+        "severity": "critical",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": ["Cannot load scheduler driver from configuration", "Could not load nova\\.[a-z_.]+"],
+        "explanation": "A driver option names a class path that this release no longer has (for example "
+        "the full class path in [scheduler] driver after an upgrade); the service cannot "
+        "start.",
+        "config": ["[scheduler] driver", "[DEFAULT] compute_driver"],
+        "fix": "grep -E '^(driver|compute_driver)' /etc/kolla/nova-*/nova.conf\n"
+        "# use the entry point name (driver = filter_scheduler) or remove the override\n",
+        "references": [
+            "https://opendev.org/openstack/tripleo-heat-templates/commit/16aba8f2b6cd0638cb1ab44b8923eff52de2ae20"
+        ],
+        "examples": [
+            "CRITICAL nova [-] RuntimeError: (u'Cannot load scheduler driver from configuration %(conf)s.',"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-database-connection-missing",
+        "title": "a service or nova-manage has no database connection configured",
+        "category": "config_invalid",
+        "severity": "critical",
+        "priority": 63,
+        "services": ["*"],
+        "signatures": ["No sql_connection parameter is established", "CantStartEngineError"],
+        "explanation": "The process needs the database but its config has no [database] connection (or "
+        "[api_database] connection for nova-manage/the API): a cell conductor or "
+        "nova-manage run with the wrong nova.conf.",
+        "config": ["[database] connection", "[api_database] connection"],
+        "fix": "grep -A2 -E '^\\[(api_)?database\\]' /etc/kolla/nova-conductor/nova.conf\n"
+        "# run nova-manage inside nova_api / nova_conductor (docker exec nova_api nova-manage "
+        "...)\n",
+        "references": [
+            "https://github.com/lxc/lxc/issues/1786",
+            "https://github.com/reachsrirams/openstack-scripts/issues/28",
+        ],
+        "examples": [
+            "ERROR oslo_messaging.rpc.server CantStartEngineError: No sql_connection parameter is established"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-inline-comment-value",
+        "title": "an inline comment became part of a config value",
+        "category": "config_invalid",
+        "severity": "high",
+        "priority": 64,
+        "services": ["*"],
+        "signatures": ["Non-boolean argument to boolean flag", "is not valid: [^#]*[^ ]# "],
+        "explanation": 'oslo.config does not strip comments after a value: "option = value # comment" '
+        "(or a comment glued to the value by a template) is read as the value, which then "
+        "fails to parse.",
+        "config": ["the option named in the message"],
+        "fix": "grep -n '[^ ]#\\|= .* #' /etc/kolla/config/nova*.conf /etc/kolla/config/nova/*.conf\n"
+        "# move comments to their own line, then reconfigure\n",
+        "references": [
+            "https://github.com/managedit/openstack-setup/issues/4",
+            "https://github.com/openstack-archive/cookbook-openstack-network/pull/1",
+        ],
+        "examples": [
+            "CRITICAL nova [-] flag --multi_host=True # Use multiple nova-network nodes.: "
+            "('Non-boolean argument to boolean flag', 'True # ...')"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-cpu-mode-unsupported",
+        "title": "[libvirt] cpu_mode not supported on this architecture",
+        "category": "config_invalid",
+        "severity": "high",
+        "priority": 63,
+        "services": ["*"],
+        "signatures": ["mode '[a-z-]+' for [a-z0-9_]+ kvm domain on [a-z0-9_]+ host is not supported"],
+        "explanation": "The CPU mode nova asks libvirt for (host-model by default) is not available for "
+        "this architecture (aarch64 KVM supports host-passthrough); every spawn fails.",
+        "config": ["[libvirt] cpu_mode", "[libvirt] cpu_models"],
+        "fix": "# /etc/kolla/config/nova/nova-compute.conf on aarch64 hosts:\n"
+        "# [libvirt]\n"
+        "# cpu_mode = host-passthrough\n",
+        "references": [
+            "https://opendev.org/openstack/kolla-ansible/commit/dff7896d026bf4c586f0894e05c3b0bdcbb20249"
+        ],
+        "examples": [
+            "libvirtError: unsupported configuration: CPU mode 'host-model' for aarch64 kvm "
+            "domain on aarch64 host is not supported by hypervisor."
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "cpu-power-management-needs-dedicated-set",
+        "title": "CPU power management enabled without cpu_dedicated_set",
+        "category": "cpu_numa_hugepages",
+        "severity": "critical",
+        "priority": 74,
+        "services": ["*"],
+        "signatures": [
+            "cpu_dedicated_set.{0,5} is mandatory to be set if .{0,5}.libvirt.{0,3}cpu_power_management"
+        ],
+        "explanation": "[libvirt] cpu_power_management only manages dedicated (pinned) CPUs; without "
+        "[compute] cpu_dedicated_set nova-compute refuses to start.",
+        "config": ["[libvirt] cpu_power_management", "[compute] cpu_dedicated_set"],
+        "fix": "# set [compute] cpu_dedicated_set to the pinnable CPUs, or [libvirt] "
+        "cpu_power_management = False\n",
+        "references": ["https://github.com/openstack-k8s-operators/nova-operator/pull/597"],
+        "examples": [
+            "InvalidConfiguration: '[compute]/cpu_dedicated_set' is mandatory to be set if "
+            "'[libvirt]/cpu_power_management' is set."
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "vif-os-vif-plug-failed",
+        "title": "os-vif could not plug the VIF on the compute",
+        "category": "vif_plugging_failure",
+        "severity": "high",
+        "priority": 60,
+        "services": ["*"],
+        "signatures": ["os_vif plugin plug method", "Failed to plug VIF"],
+        "explanation": "The os-vif plugin of the port's VIF type (ovs, linux bridge, vrouter...) failed "
+        "on the compute: the local network agent or datapath (ovs-vswitchd, vrouter "
+        "agent) is broken.",
+        "config": ["os-vif plugin of the VIF type", "[os_vif_ovs] ovsdb_connection"],
+        "fix": "docker logs --tail 50 openvswitch_vswitchd; docker exec openvswitch_vswitchd ovs-vsctl "
+        "show\n"
+        "# fix the agent named in the error, then rebuild the instance\n",
+        "references": ["https://github.com/Juniper/contrail-charms/issues/126"],
+        "examples": [
+            "RescheduledException: Build of instance ... was re-scheduled: Failure running "
+            "os_vif plugin plug method: Failed to plug VIF"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "image-no-locations-accessible",
+        "title": "the image has no location this compute may use (RBD, never_download_image_if_on_rbd)",
+        "category": "image_unavailable",
+        "severity": "high",
+        "priority": 66,
+        "services": ["*"],
+        "signatures": ["No image locations are accessible"],
+        "explanation": "The image is not in the compute's Ceph cluster and [workarounds] "
+        "never_download_image_if_on_rbd forbids downloading it, or no location is "
+        "reachable.",
+        "config": ["[workarounds] never_download_image_if_on_rbd", "[glance] api_servers"],
+        "fix": "openstack image show <image> -c stores -c locations\n"
+        "# import the image into the local store (glance image-import --stores <store>)\n",
+        "references": [
+            "https://access.redhat.com/documentation/en-us/red_hat_openstack_platform/17.1/html/deploying_a_distr"
+            "ibuted_compute_node_dcn_architecture/precaching-glance-images-into-nova"
+        ],
+        "examples": [
+            "Build of instance ... aborted: Image ... is unacceptable: No image locations are accessible"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "cell-host-mapping-duplicate",
+        "title": "discover_hosts ran concurrently and collided on host_mappings",
+        "category": "cell_mapping_missing",
+        "severity": "high",
+        "priority": 71,
+        "services": ["*"],
+        "signatures": ["for key .uniq_host_mappings0host"],
+        "explanation": "Several nodes ran nova-manage cell_v2 discover_hosts at the same time; the "
+        "inserts into host_mappings collided, the run failed and hosts may stay unmapped.",
+        "config": ["[scheduler] discover_hosts_in_cells_interval"],
+        "fix": "docker exec nova_api nova-manage cell_v2 discover_hosts --verbose    # once, from one "
+        "node\n"
+        "docker exec nova_api nova-manage cell_v2 list_hosts\n",
+        "references": ["https://github.com/bloomberg/chef-bcpc/issues/1378"],
+        "examples": [
+            "DBDuplicateEntry: (pymysql.err.IntegrityError) (1062, u\"Duplicate entry 'r1an2' "
+            "for key 'uniq_host_mappings0host'\")"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "db-sync-half-applied",
+        "title": "db sync hit tables that already exist (migration state out of step)",
+        "category": "db_schema_mismatch",
+        "severity": "critical",
+        "priority": 76,
+        "services": ["*"],
+        "signatures": ["\\(1050, .Table .[^ ]+. already exists"],
+        "explanation": "The database has tables of a migration that its version record says is not "
+        "applied (an interrupted or repeated db sync); nova-manage db sync stops.",
+        "config": ["[database] connection", "[api_database] connection"],
+        "fix": "docker exec nova_api nova-manage db version; docker exec nova_api nova-manage api_db "
+        "version\n"
+        "# restore the backup taken before the upgrade, or align the version table, then db sync "
+        "again\n",
+        "references": ["https://github.com/rcbops/ansible-lxc-rpc/issues/173"],
+        "examples": [
+            "CRITICAL nova [-] OperationalError: (OperationalError) (1050, \"Table 'instances' "
+            'already exists")'
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "scheduler-host-lacks-resources",
+        "title": "a scheduler filter found a host too small (disk/RAM)",
+        "category": "novalidhost_scheduling",
+        "severity": "medium",
+        "priority": 22,
+        "services": ["*"],
+        "levels": ["DEBUG", "INFO", "WARNING", "ERROR"],
+        "needles": [" MB usable "],
+        "needle_services": ["nova-scheduler"],
+        "signatures": ["does not have [0-9]+ MB usable (disk|ram)"],
+        "explanation": "The host did not have the disk or RAM the flavor asks for (after allocation "
+        "ratios and reservations); when no host passes, the build fails with NoValidHost.",
+        "config": [
+            "[DEFAULT] disk_allocation_ratio",
+            "[DEFAULT] ram_allocation_ratio",
+            "[DEFAULT] reserved_host_disk_mb",
+        ],
+        "fix": "openstack hypervisor stats show; openstack resource provider usage show <rp>\n"
+        "# free capacity, add hosts or use a smaller flavor\n",
+        "references": ["https://github.com/cmusatyalab/elijah-openstack/issues/4"],
+        "examples": [
+            "DEBUG nova.scheduler.filters.disk_filter [req-...] (host, node) ram:32210 "
+            "disk:-1503232 does not have 1024 MB usable disk"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "placement-provider-has-allocations",
+        "title": "a resource provider cannot be deleted because allocations remain (HTTP 409)",
+        "category": "placement_orphan_allocation",
+        "severity": "medium",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": [
+            "Resource provider has allocations",
+            "Unable to delete resource provider [0-9a-f-]+: .*\\(HTTP 409\\)",
+            "ResourceProviderInUse",
+        ],
+        "explanation": "Placement still holds allocations against the provider, typically of servers "
+        "evacuated or migrated away from a dead compute; the provider (and its compute "
+        "service) cannot be deleted until they are removed.",
+        "config": ["nova-manage placement audit"],
+        "fix": "openstack resource provider show --allocations <rp>\n"
+        "docker exec nova_api nova-manage placement audit --resource_provider <rp> --verbose "
+        "[--delete]\n",
+        "references": [
+            "https://opendev.org/openstack/nova/src/commit/00a030403f672b975364c855b7d25b40ef83e757/doc/source/ad"
+            "min/troubleshooting/orphaned-allocations.rst"
+        ],
+        "examples": [
+            "Unable to delete resource provider 9546fce4-9fb5-4b35-b277-72ff125ad787: Resource "
+            "provider has allocations. (HTTP 409)"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-libvirt-firmware-mismatch",
+        "title": "libvirt does not understand the firmware descriptors installed beside it",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 66,
+        "services": ["*"],
+        "signatures": ["internal error: unknown feature [a-z0-9-]+"],
+        "explanation": "A firmware package (edk2-ovmf) newer than libvirt ships descriptors with "
+        "features this libvirt does not know; defining guests fails.",
+        "config": ["kolla: nova_libvirt image tag"],
+        "fix": "docker exec nova_libvirt rpm -q edk2-ovmf libvirt-daemon    # or dpkg -l ovmf "
+        "libvirt-daemon\n"
+        "# use images where firmware and libvirt match (pin/exclude the firmware build)\n",
+        "references": [
+            "https://opendev.org/openstack/kayobe/commit/1e14fa3a24fa64b84cc993c985e696a9cba78dea"
+        ],
+        "examples": ["libvirt.libvirtError: internal error: unknown feature amd-sev-es"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "rpc-version-pinned-by-old-services",
+        "title": "compute RPC version pinned low by the oldest registered nova-compute",
+        "category": "rpc_version_mismatch",
+        "severity": "low",
+        "priority": 40,
+        "services": ["*"],
+        "levels": ["INFO", "WARNING", "ERROR"],
+        "needles": ["Automatically selected compute RPC version"],
+        "needle_services": ["nova-*"],
+        "signatures": [
+            "Automatically selected compute RPC version [0-9.]+ from minimum service version [0-9]+"
+        ],
+        "explanation": "With [upgrade_levels] compute = auto nova talks to computes at the RPC version "
+        "of the oldest nova-compute service record. Stale (disabled, never deleted) "
+        "services of an old release keep it low, and newer calls fail with "
+        "RPCVersionCapError. Advisory: compare the version with the release you run.",
+        "config": ["[upgrade_levels] compute"],
+        "fix": "openstack compute service list --service nova-compute --long     # look for old, "
+        "disabled or down ones\n"
+        "openstack compute service delete <id>                             # stale records only\n"
+        "docker restart nova_conductor nova_scheduler nova_api             # re-select the "
+        "version\n",
+        "references": ["https://github.com/osism-archive/documentation/pull/43"],
+        "examples": [
+            "12:38:01.998 7 INFO nova.compute.rpcapi [req-...] Automatically selected compute "
+            "RPC version 4.17 from minimum service version 22"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-systemd-machined-no-reply",
+        "title": "libvirt cannot register guests with systemd-machined",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": ["error from service: CreateMachine: "],
+        "explanation": "libvirt registers each guest with systemd-machined over D-Bus. A systemd with "
+        "the known machined/D-Bus bug (or machined not running) never answers and the "
+        "guest cannot start.",
+        "config": ["host package: systemd"],
+        "fix": "systemctl status systemd-machined dbus; rpm -q systemd    # or dpkg -l systemd\n"
+        "# update systemd to a fixed build, then restart libvirtd (nova_libvirt)\n",
+        "references": ["https://github.com/risuorg/risu/issues/179"],
+        "examples": ["libvirtError: error from service: CreateMachine: Did not receive a reply."],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "auth-keystone-discovery-failed",
+        "title": "a service auth section cannot reach or trust keystone",
+        "category": "auth_policy",
+        "severity": "high",
+        "priority": 56,
+        "services": ["*"],
+        "signatures": [
+            "Failed to discover available identity versions when contacting",
+            "Unable to establish connection to https?://[^ /]+:(5000|35357)",
+        ],
+        "explanation": "keystoneauth, used by [keystone_authtoken] and the service sections "
+        "([placement], [neutron], [cinder], [glance], [service_user]), cannot reach the "
+        "auth_url or does not trust its certificate (cafile / insecure), so every call to "
+        "that service fails.",
+        "config": [
+            "[placement] auth_url",
+            "[placement] cafile",
+            "[keystone_authtoken] auth_url",
+            "[neutron] auth_url",
+        ],
+        "fix": "grep -A12 -E '^\\[(placement|neutron|cinder|keystone_authtoken)\\]' "
+        "/etc/kolla/nova-scheduler/nova.conf\n"
+        "docker exec nova_scheduler curl -sv <auth_url> -o /dev/null    # reachability and "
+        "certificate\n"
+        "# fix auth_url / cafile (kolla: kolla_admin_openrc_cacert, "
+        "kolla_copy_ca_into_containers)\n",
+        "references": ["https://github.com/crowbar/crowbar-openstack/pull/1318"],
+        "examples": [
+            "WARNING keystoneauth.identity.generic.base [req-...] Failed to discover available "
+            "identity versions when contacting https://keystone:35357."
+        ],
+        "source": "sourced.yml",
     },
 ]

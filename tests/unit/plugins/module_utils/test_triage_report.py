@@ -48,7 +48,7 @@ def host_result(host, findings, unmatched=()):
     }
 
 
-def test_report_ranks_by_severity_then_count_and_marks_symptoms():
+def test_report_ranks_root_cause_first_and_marks_symptoms():
     results = {
         "ctl1": host_result(
             "ctl1",
@@ -74,9 +74,11 @@ def test_report_ranks_by_severity_then_count_and_marks_symptoms():
         ),
     }
     rep = build_report(results)
-    assert [f["rule"] for f in rep["findings"]] == ["disk-full", "scheduler-novalidhost", "quota-exceeded"]
-    assert rep["findings"][1]["symptom_of"] == ["quota-exceeded"]
-    assert rep["findings"][1]["fix"] == "do"
+    # priority first (quota 70 is the cause of the NoValidHost 10 on the same request, whatever
+    # the counts), severity and count only break ties
+    assert [f["rule"] for f in rep["findings"]] == ["disk-full", "quota-exceeded", "scheduler-novalidhost"]
+    assert rep["findings"][2]["symptom_of"] == ["quota-exceeded"]
+    assert rep["findings"][2]["fix"] == "do"
     assert rep["summary"]["unmatched_records"] == 4
     assert rep["hosts"] == ["compute1", "ctl1"]
     assert "Pw9" not in repr(rep)
@@ -85,7 +87,7 @@ def test_report_ranks_by_severity_then_count_and_marks_symptoms():
     assert "likely a symptom of: quota-exceeded" in text
     assert "Unmatched ERROR/CRITICAL" in text
     check = validate_report(to_check_report(rep))
-    assert [r["status"] for r in check["results"]] == ["fail", "fail", "warn", "warn"]
+    assert [r["status"] for r in check["results"]] == ["fail", "warn", "fail", "warn"]
 
 
 def test_failed_hosts_become_errors_and_empty_report_passes():
