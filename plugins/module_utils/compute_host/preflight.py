@@ -241,6 +241,7 @@ class Planner:
         self.placed: dict[str, str] = {}  # instance id -> planned host
         self.placed_on: dict[str, list[str]] = {}  # host -> instance names planned there
         self.moving_ids: dict[str, str] = {}  # instance id -> the host it leaves
+        self.names: dict[str, str] = {}
 
     # reads
     def _call(self, kind: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -276,6 +277,7 @@ class Planner:
         if member not in self._hosts_of_members:
             srv = self._call("nova", self.nova.get_server, member)
             self._hosts_of_members[member] = srv.get("host") if srv else None
+            self.names[member] = (srv or {}).get("name") or member
         return self._hosts_of_members[member]
 
     # the plan
@@ -285,6 +287,7 @@ class Planner:
         for h in [self.host] + self.batch:
             for srv in self._call("nova", self.nova.planning_servers, h):
                 self._hosts_of_members[srv["id"]] = h
+                self.names[srv["id"]] = srv.get("name") or srv["id"]
                 klass = self.classifier(dict(srv, _source=h), self.markers, None)[0]
                 if klass in MOVE_CLASSES:
                     moving.append((h, srv))
@@ -398,11 +401,11 @@ class Planner:
             others = [m for m in g.get("members") or () if m != srv["id"]]
             where = {m: self._where(m) for m in others}
             if policy == "anti-affinity" and host in where.values():
-                names = [m for m, h in where.items() if h == host]
+                names = [self.names.get(m, m) for m, h in where.items() if h == host]
                 return "%s: member %s is%s there" % (
                     label,
                     ", ".join(names),
-                    " planned to go" if any(m in self.placed for m in names) else "",
+                    " planned to go" if any(self.placed.get(m) == host for m in where) else "",
                 )
             if policy == "affinity":
                 hosts = {h for h in where.values() if h}

@@ -269,7 +269,7 @@ def test_anti_affinity_az_aggregate_specs_and_target(tmp_path):
         r["id"]: r
         for r in run_drain(nova, tmp_path, check_mode=True, target="compute3")["preflight"]["instances"]
     }
-    assert "member g3 is there" in rows["g1"]["reason"]
+    assert "member vm-g3 is there" in rows["g1"]["reason"]
     assert "compute3: no aggregate of the host has ssd matching 'true'" in rows["s"]["reason"]
     assert rows["z"]["destination"] == "compute3"
 
