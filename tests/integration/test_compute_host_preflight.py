@@ -20,7 +20,7 @@ SOURCE = "compute3"
 
 def free_memory(conn, host):
     """MEMORY_MB Placement can still give on ``host``: (total - reserved) * ratio - used."""
-    (rp,) = [r for r in conn.placement.resource_providers(name=host)]
+    (rp,) = list(conn.placement.resource_providers(name=host))
     inv = conn.placement.get("/resource_providers/%s/inventories" % rp.id).json()["inventories"]["MEMORY_MB"]
     used = conn.placement.get("/resource_providers/%s/usages" % rp.id).json()["usages"].get("MEMORY_MB", 0)
     return int((inv["total"] - inv["reserved"]) * inv["allocation_ratio"]) - used

@@ -481,7 +481,7 @@ class Planner:
             row["reason"] = self._why_none(req, srv, member_of, in_tree, refused)
             return row
         fits.sort(key=lambda f: (-f[0], f[1]))
-        _, dest, areq = fits[0]
+        dest, areq = fits[0][1], fits[0][2]
         for rp, a in (areq.get("allocations") or {}).items():
             for rc, n in (a.get("resources") or {}).items():
                 self.planned.setdefault(rp, {})[rc] = self.planned.get(rp, {}).get(rc, 0) + n

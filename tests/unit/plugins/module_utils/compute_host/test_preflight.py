@@ -45,9 +45,9 @@ class PlacementFake(FakeNova):
         for s in self.services_:
             s.setdefault("zone", "nova")
 
-    def add(self, sid, host="compute1", flavor=TINY, az=None, **kw):
+    def add(self, sid, host="compute1", flavor=None, az=None, **kw):
         super().add(sid, host=host, **kw)
-        self.flavors[sid] = flavor
+        self.flavors[sid] = flavor or TINY
         self.pinned[sid] = az
 
     def _alloc(self, sid):
