@@ -41,6 +41,9 @@ import openstack  # noqa: E402
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.drain import drain  # noqa: E402
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import MoveOptions  # noqa: E402
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.nova import NovaAdapter  # noqa: E402
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.preflight import (  # noqa: E402
+    PreflightOptions,
+)
 
 SANDBOX = ROOT / "sandbox" / "sandbox"
 
@@ -177,7 +180,10 @@ def strategy_module(conn, nova, ids, source, interval, window, state_dir, target
         failure_policy="continue",
         target_host=target,
     )
-    res = drain(nova, source, opts, str(path), "sandbox", reason="bench", user="bench")
+    # the module's default: the pre-flight plans every instance before the drain starts
+    res = drain(
+        nova, source, opts, str(path), "sandbox", reason="bench", user="bench", preflight=PreflightOptions()
+    )
     return res
 
 
@@ -313,6 +319,8 @@ def main():
             }
             if isinstance(out, dict):
                 run["module_summary"] = out.get("summary")
+                pre = out.get("preflight") or {}
+                run["preflight"] = {k: pre.get(k) for k in ("ok", "seconds", "requests")}
             results["runs"][key] = run
             log("%s: %.1f s, %d moved, %d unaccounted" % (key, took, ok, len(ids) - ok))
     finally:

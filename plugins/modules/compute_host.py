@@ -86,6 +86,30 @@ description:
     numbers and changes nothing (check mode refuses too). O(allow_empty_zone=true) overrides it.
   - The task fails when any instance row of the report is a failure, also when the instance is no
     longer on the host.
+  - Pre-flight (O(state=drained) and O(state=evacuated), unless O(preflight=false)) before anything
+    changes, even before the state file is written or the service disabled or forced down, for every
+    instance to move (of O(host) and of the O(batch_hosts)) it asks Placement
+    (C(GET /allocation_candidates), microversion 1.36) for the resources the instance holds now (VCPU or
+    PCPU, MEMORY_MB, DISK_GB, custom resource classes, nested providers; the flavor when Placement holds
+    none), the flavor's and image's required and forbidden traits (C(trait:*), numbered groups
+    C(resourcesN:)/C(traitN:)), C(member_of) the aggregates of its pinned availability zone (compute API
+    2.96 C(pinned_availability_zone)) and C(in_tree) the O(target_host). It then applies what Nova checks
+    and Placement does not know, on each host offered, outside O(host) and the O(batch_hosts), namely the
+    nova-compute service enabled and up, the availability zone, C(aggregate_instance_extra_specs:*)
+    (AggregateInstanceExtraSpecsFilter, with Nova's operators) and server group affinity and
+    anti-affinity.
+  - The pre-flight packs the instances largest memory first, each on the fitting host with the most free
+    memory (as Nova's default RAM weigher spreads), subtracting what the instances planned before it take
+    from each provider's free capacity (C(provider_summaries)), so two instances never both take the
+    last slot. NUMA and huge-page fit (C(hw:numa_nodes), C(hw:mem_page_size), C(hw:cpu_policy=dedicated)
+    beyond PCPU totals) and the hypervisors' live-migration checks are not modelled; the plan row notes
+    them.
+  - When an instance has no destination, O(unplaceable) decides. C(fail) (default) fails the task before
+    any change, naming each instance, its host and why (the hosts Placement offered and the reason each
+    was refused, or that Placement offered none). C(stop) changes nothing and returns C(changed=false)
+    with the plan. C(skip) moves the others and leaves these on the host, reported C(blocked) (the task
+    then fails at the end as for any instance left on the host). Check mode returns the plan in
+    C(preflight) whatever O(unplaceable) says.
   - Check mode returns the plan and changes nothing; a host with nothing left to do reports
     C(changed=false).
   - A drained or evacuated host reports C(changed=false); check mode returns the plan without touching
@@ -287,6 +311,30 @@ options:
     description:
       - Progress log appended while the task runs. Defaults to the state file with C(.log).
     type: path
+  preflight:
+    description:
+      - With O(state=drained) or O(state=evacuated), plan every instance's destination before anything
+        changes and act on the instances without one as O(unplaceable) says. C(false) skips the check
+        (the drain then finds a full cloud only when migrations fail).
+    type: bool
+    default: true
+  unplaceable:
+    description:
+      - What the pre-flight does when instances have no destination. C(fail) refuses before any change,
+        naming each instance and why; C(stop) ends the task with C(changed=false) and no change; C(skip)
+        moves the others and leaves these on the host (reported blocked).
+    type: str
+    choices: [fail, stop, skip]
+    default: fail
+  batch_hosts:
+    description:
+      - The other compute hosts out at the same time (rolling maintenance with C(serial) above 1, for
+        example C(ansible_play_batch)). The pre-flight excludes them as destinations and plans their
+        instances too, so a batch that fits one host at a time but not together is refused. O(host)
+        itself in the list is ignored; an unknown host name fails before any change.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - openstack.cloud.openstack
   - ansible.builtin.action_common_attributes
@@ -403,6 +451,26 @@ plan:
        "evidence": {"nova": "SHUTOFF, power state SHUTDOWN", "host_booted_at": "2026-11-21T09:27:37Z",
                     "last_stop": {"user_id": null, "at": "2026-11-21T09:28:24.000000",
                                   "request_id": "req-2820..."}}}
+preflight:
+  description:
+    - The pre-flight plan (O(state=drained) or O(state=evacuated), with O(preflight=true)). C(ok) is true
+      when every instance has a destination. C(instances) has per instance to move its C(id), C(name),
+      C(host) (the one it leaves), C(flavor), C(resources), C(required_traits), C(forbidden_traits),
+      C(availability_zone) (pinned, or null), C(candidates) (hosts passing every filter before packing,
+      at most 10) and C(candidate_count), C(destination) (planned host, null when none fits), C(reason)
+      (why none fits) and C(notes) (what the plan could not check).
+    - C(unplaceable) lists the instances without destination with their reason; C(excluded_hosts) maps
+      each excluded host to why; C(requests) counts the API requests by kind; C(seconds) the time spent;
+      C(unplaceable_action) is O(unplaceable).
+  returned: when state is drained or evacuated and preflight is true (also with the refusal)
+  type: dict
+  sample:
+    ok: false
+    excluded_hosts: {"compute1": "the host being emptied", "compute2": "out in the same batch"}
+    unplaceable:
+      - {"id": "8a3f...", "name": "db-1", "host": "compute2",
+         "reason": "no destination for DISK_GB:20,MEMORY_MB:2048,VCPU:1: Placement offers 1 host(s), refused:
+                    compute3: full once the 1 instance(s) planned there before it move (web-1)"}
 instances:
   description:
     - Per instance handled by this drain (across resumed runs), the action, source, destination,

@@ -27,6 +27,10 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.mover import (
     Mover,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.preflight import (
+    PreflightOptions,
+    preflight_gate,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.report import (
     fail_remaining,
     fill_result,
@@ -82,6 +86,7 @@ def drain(
     log_path: str | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
+    preflight: PreflightOptions | None = None,
 ) -> dict:
     try:
         services = nova.services()
@@ -105,6 +110,9 @@ def drain(
             "log_file": log_path,
             "plan": plan,
         }
+        gate = preflight_gate(nova, host, opts, services, result, preflight, check_mode)  # before any change
+        if gate.halt:
+            return result
         already = svc.get("status") == "disabled" and not plan and not unfinished
         if check_mode or already:
             result["changed"] = not already
@@ -115,7 +123,7 @@ def drain(
             return result
 
         progress, mover = start_operation(
-            nova, state, opts, "drain", RESUME_DRAIN, log_path, host, clock, sleep
+            nova, state, opts, "drain", RESUME_DRAIN, log_path, host, clock, sleep, classifier=gate.classifier
         )
         changed = False
         service_state = state.data.setdefault("service", {})

@@ -36,6 +36,10 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.mover import (
     Mover,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.preflight import (
+    PreflightOptions,
+    preflight_gate,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.report import (
     fail_remaining,
     fill_result,
@@ -95,6 +99,7 @@ def evacuate(
     sleep: Callable[[float], None] | None = None,
     service_down_time: float = SERVICE_DOWN_TIME,
     now: Any = None,
+    preflight: PreflightOptions | None = None,
 ) -> dict:
     try:
         check_evacuate_limits(max_down_hosts, max_down_share, service_down_time)
@@ -157,6 +162,11 @@ def evacuate(
             for r in ((previous or {}).get("instances") or {}).values()
             if resuming and r.get("status") in ("started", "failed")  # a re-run finishes the job
         ]
+        gate = preflight_gate(
+            nova, host, opts, services, result, preflight, check_mode, "evacuate", classifier
+        )
+        if gate.halt:
+            return result
         already = svc.get("forced_down") and svc.get("status") == "disabled" and not plan and not unfinished
         if check_mode or already:
             result["changed"] = not already
@@ -181,7 +191,7 @@ def evacuate(
             clock,
             sleep,
             mode="evacuate",
-            classifier=classifier,
+            classifier=gate.classifier,
         )
         changed = False
         service_state = state.data.setdefault("service", {})

@@ -24,6 +24,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model 
     check_evacuate_limits,
     service_view,
 )
+from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.preflight import PreflightOptions
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.recover import recover
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.state import (
     default_state_dir,
@@ -96,6 +97,9 @@ ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
     state_file=dict(type="path"),
     log_file=dict(type="path"),
+    preflight=dict(type="bool", default=True),
+    unplaceable=dict(type="str", default="fail", choices=["fail", "stop", "skip"]),
+    batch_hosts=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -181,6 +185,7 @@ def _run(params, nova_factory, cloud, state_path, log_path, check_mode):
     nova = nova_factory()
     log = None if check_mode else log_path
     user = p["user"] or _login()
+    preflight = PreflightOptions(p["unplaceable"], p["batch_hosts"]) if p["preflight"] else None
     if p["state"] == "drained":
         return drain(
             nova,
@@ -192,6 +197,7 @@ def _run(params, nova_factory, cloud, state_path, log_path, check_mode):
             user=user,
             check_mode=check_mode,
             log_path=log,
+            preflight=preflight,
         )
     if p["state"] == "evacuated":
         return evacuate(
@@ -210,6 +216,7 @@ def _run(params, nova_factory, cloud, state_path, log_path, check_mode):
             user=user,
             check_mode=check_mode,
             log_path=log,
+            preflight=preflight,
         )
     if p["state"] == "recovered":
         # its own record: a recovery must not replace a drain's or an evacuation's

@@ -338,3 +338,80 @@ class NovaAdapter:
     @_wrap
     def reboot_server(self, server_id, reboot_type="HARD"):
         self.compute.reboot_server(server_id, reboot_type)
+
+    # -- pre-flight (preflight.py): what the scheduler will be asked, read-only ---------------
+    @_wrap
+    def planning_servers(self, host):
+        """Servers on ``host`` with what a placement plan needs: the embedded flavor (compute API
+        2.47+: vcpus, ram, disk, ephemeral, swap, extra_specs) and the pinned availability zone
+        (2.96+; None when the server may move to any zone)."""
+        out = []
+        for s in self.compute.servers(details=True, all_projects=True, compute_host=host):
+            if s.compute_host != host:
+                continue
+            d = server_dict(s)
+            flavor = s.flavor if isinstance(s.flavor, dict) else {}
+            d["flavor_details"] = {
+                "name": flavor.get("original_name") or flavor.get("name"),
+                "vcpus": flavor.get("vcpus") or 0,
+                "ram": flavor.get("ram") or 0,
+                "disk": flavor.get("disk") or 0,
+                "ephemeral": flavor.get("ephemeral") or 0,
+                "swap": flavor.get("swap") or 0,
+                "extra_specs": dict(flavor.get("extra_specs") or {}),
+            }
+            d["pinned_availability_zone"] = getattr(s, "pinned_availability_zone", None)
+            d["availability_zone"] = s.availability_zone
+            out.append(d)
+        return out
+
+    @_wrap
+    def consumer_allocations(self, consumer):
+        """``{provider uuid: {resource class: amount}}`` that Placement holds for one consumer."""
+        resp = self.conn.placement.get("/allocations/%s" % consumer)
+        sdk_exc.raise_from_response(resp)
+        allocs = resp.json().get("allocations") or {}
+        return {rp: dict(a.get("resources") or {}) for rp, a in allocs.items()}
+
+    @_wrap
+    def allocation_candidates(self, query, microversion):
+        """``GET /allocation_candidates`` with ``query`` (a list of (key, value)); the JSON answer."""
+        resp = self.conn.placement.get("/allocation_candidates", params=query, microversion=microversion)
+        sdk_exc.raise_from_response(resp)
+        return resp.json()
+
+    @_wrap
+    def compute_nodes(self):
+        """Compute nodes: ``{"uuid", "name", "host"}`` (the node's UUID is its resource provider's)."""
+        resp = self.compute.get("/os-hypervisors/detail", microversion="2.53")
+        sdk_exc.raise_from_response(resp)
+        return [
+            {
+                "uuid": hv.get("id"),
+                "name": hv.get("hypervisor_hostname"),
+                "host": (hv.get("service") or {}).get("host"),
+            }
+            for hv in resp.json().get("hypervisors") or []
+        ]
+
+    @_wrap
+    def aggregates(self):
+        return [
+            {
+                "name": a.name,
+                "uuid": a.uuid,
+                "hosts": list(a.hosts or []),
+                "metadata": dict(a.metadata or {}),
+                "availability_zone": a.availability_zone,
+            }
+            for a in self.compute.aggregates()
+        ]
+
+    @_wrap
+    def image_properties(self, image_id):
+        """The image's properties (``trait:*`` asks for traits), or {} when it is gone."""
+        try:
+            img = self.conn.image.get_image(image_id)
+        except sdk_exc.NotFoundException:
+            return {}
+        return dict(getattr(img, "properties", None) or {})
