@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask_deep
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask_deep
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 _CHECK_STATUS = {"critical": "fail", "high": "fail", "medium": "warn", "low": "warn"}

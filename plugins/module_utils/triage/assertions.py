@@ -17,7 +17,7 @@ import os
 import re
 import socket
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.rules import parse_option
 
 _HOSTPORT = re.compile(r"^(?:[^@/]*@)?(?P<host>\[[^\]]+\]|[^:/,]+)(?::(?P<port>\d+))?")

@@ -19,7 +19,7 @@ import os
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import crossfield_cloud
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 
 CODE_RULE = {
     "unknown_option": "config-unknown-option",

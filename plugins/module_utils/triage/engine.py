@@ -28,7 +28,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.incident imp
     Incident,
     truncate,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.matcher import (
     Matcher,
     anchor_word,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 
 SAMPLE_CHARS = 600
 
