@@ -221,10 +221,6 @@ class NovaAdapter:
         return out
 
     @_wrap
-    def aggregates(self):
-        return [{"name": a.name, "hosts": list(a.hosts or [])} for a in self.compute.aggregates()]
-
-    @_wrap
     def evacuate(self, server_id, host=None):
         self.compute.evacuate_server(server_id, host=host)
 

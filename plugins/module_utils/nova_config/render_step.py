@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import (
     kolla_merge,
     operator_files,
@@ -14,7 +15,6 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import 
     render,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import plan as nova_plan
-from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 
 
 def _mask_problem(p):

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_schema.schema import all_schemas, norm
-from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
 
 # Option types that never hold a credential, whatever the name says
 # (send_service_user_token, inject_password, enable_instance_password, password_length).

@@ -18,8 +18,8 @@ import glob
 import os
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import nova_schema
-from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import crossfield_cloud
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import crossfield_cloud
 
 CODE_RULE = {
     "unknown_option": "config-unknown-option",

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.incident import (
     SAMPLE_CHARS,
     Incident,
     truncate,
 )
-from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.matcher import (
     Matcher,
     anchor_word,
