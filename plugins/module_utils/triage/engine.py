@@ -21,6 +21,7 @@ sampled under ``unmatched``; WARNING lines no rule can match are only counted.
 
 from __future__ import annotations
 
+import io
 import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
@@ -217,12 +218,17 @@ class Engine:
         first = True
         force_reader = None
         dropping = False  # inside an over-long line whose head was kept
+        # a plain file (or bytes) is read again from the start of its last, incomplete line,
+        # rather than copying each 4 MiB block behind that line's head
+        rewind = type(fobj) in (io.BufferedReader, io.BytesIO)
+        reread = 0
         self.stats["files"] += 1
         while True:
             block = fobj.read(BLOCK_SIZE)
             if not block:
                 break
-            self.stats["bytes"] += len(block)
+            self.stats["bytes"] += len(block) - reread
+            reread = 0
             if dropping:
                 nl = block.find(b"\n")
                 if nl < 0:
@@ -248,6 +254,10 @@ class Engine:
             elif cut < 0:
                 carry = block
                 continue
+            elif rewind and tail and len(block) - len(tail) > 0:
+                fobj.seek(-len(tail), io.SEEK_CUR)
+                reread = len(tail)
+                carry = b""
             else:
                 carry = tail
             if force_reader is None:

@@ -11,6 +11,8 @@ from the signatures, so the rule library can change freely.
 
 from __future__ import annotations
 
+import re
+
 OSLO_LEVEL_NEEDLES = (
     (b" ERROR ", "ERROR"),
     (b" CRITICAL ", "CRITICAL"),
@@ -220,6 +222,27 @@ class Matcher:
                         pairs.append((lit.encode("utf-8"), rule))
         self.anchor_keys = frozenset(self.anchors)
         self.plain_items = list(self.plain.items())
+        self._checks = {}
+
+    def _signature_checks(self, rule):
+        """``(literal, regex)`` per signature of ``rule``, compiled when first needed: a
+        signature is only searched in a line holding the literal it requires (None: always)."""
+        checks = self._checks.get(rule)
+        if checks is None:
+            checks = []
+            for sig in rule.signatures:
+                best = best_literal(sig)
+                checks.append((best[0] if best else None, re.compile(sig)))
+            self._checks[rule] = checks
+        return checks
+
+    def rule_matches(self, rule, line):
+        """Whether a signature of ``rule`` matches ``line`` (the same answer as ``rule.regex``,
+        without running the signatures whose literal is not in the line)."""
+        for lit, regex in self._signature_checks(rule):
+            if (lit is None or lit in line) and regex.search(line) is not None:
+                return True
+        return False
 
     def candidates(self, raw):
         """Rules worth trying on a raw line: their anchor word is a token of the line and the
@@ -256,6 +279,6 @@ class Matcher:
             pool = candidates if not self.always else candidates | set(self.always)
             pool = sorted(pool, key=lambda r: -r.priority)
         for rule in pool:
-            if (level is None or level in rule.levels) and rule.regex.search(line) is not None:
+            if (level is None or level in rule.levels) and self.rule_matches(rule, line):
                 return rule
         return None

@@ -184,10 +184,14 @@ class _RecordState:
             engine.stats["warning_records"] += 1
         if self.matched is not None:
             engine.stats["matched_records"] += 1
-            req_ids = _REQ.findall(self.line) if "req-" in self.line else []
-            if self.matched_line is not self.line and "req-" in self.matched_line:
-                req_ids.extend(r for r in _REQ.findall(self.matched_line) if r not in req_ids)
-            engine._incident(self.matched, self.host, self.service).add(
+            incident = engine._incident(self.matched, self.host, self.service)
+            if len(incident.request_ids) >= engine.max_request_ids:
+                req_ids = []  # the incident keeps no more of them
+            else:
+                req_ids = _REQ.findall(self.line) if "req-" in self.line else []
+                if self.matched_line is not self.line and "req-" in self.matched_line:
+                    req_ids.extend(r for r in _REQ.findall(self.matched_line) if r not in req_ids)
+            incident.add(
                 self.ts,
                 self.matched_line,
                 req_ids,
