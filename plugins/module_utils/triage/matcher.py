@@ -176,6 +176,19 @@ def anchor_word(literal, at_start=False, at_end=False, minimum=3):
     return best[1] if best else None
 
 
+_ANALYSED = {}
+
+
+def _analysed(sig):
+    """``(best_literal(sig), its anchor word)``, worked out once per signature and process."""
+    found = _ANALYSED.get(sig)
+    if found is None:
+        best = best_literal(sig)
+        found = (best, anchor_word(best[0], best[1], best[2]) if best else None)
+        _ANALYSED[sig] = found
+    return found
+
+
 class Matcher:
     """Needles, anchor index and rules for one (service, format).
 
@@ -207,13 +220,12 @@ class Matcher:
         self.always = []
         for rule in self.rules:
             for sig in rule.signatures:
-                best = best_literal(sig)
+                best, word = _analysed(sig)
                 if best is None:
                     if rule not in self.always:
                         self.always.append(rule)
                     continue
                 lit = best[0]
-                word = anchor_word(lit, best[1], best[2])
                 if word is None:
                     self.plain.setdefault(lit.encode("utf-8"), set()).add(rule)
                 else:
@@ -231,7 +243,7 @@ class Matcher:
         if checks is None:
             checks = []
             for sig in rule.signatures:
-                best = best_literal(sig)
+                best = _analysed(sig)[0]
                 checks.append((best[0] if best else None, re.compile(sig)))
             self._checks[rule] = checks
         return checks

@@ -157,6 +157,7 @@ class Rule:
     """A validated rule with its compiled signature regex."""
 
     __slots__ = (
+        "_regex",
         "assertions",
         "category",
         "config",
@@ -168,7 +169,6 @@ class Rule:
         "needle_services",
         "needles",
         "priority",
-        "regex",
         "services",
         "severity",
         "signatures",
@@ -188,11 +188,18 @@ class Rule:
         self.needles = [n.encode("utf-8") for n in data["needles"]]
         self.needle_services = list(data["needle_services"])
         self.signatures = list(data["signatures"])
-        self.regex = re.compile("|".join("(?:%s)" % s for s in self.signatures))
+        self._regex = None  # compiled when first asked for: the engine searches signature by signature
         self.explanation = data["explanation"].strip()
         self.config = list(data["config"])
         self.fix = data["fix"].strip()
         self.assertions = list(data["assertions"])
+
+    @property
+    def regex(self):
+        """All signatures as one regex (each one compiles: ``validate_rule`` checked them)."""
+        if self._regex is None:
+            self._regex = re.compile("|".join("(?:%s)" % s for s in self.signatures))
+        return self._regex
 
     def applies_to(self, service):
         return any(fnmatch.fnmatchcase(service, pat) for pat in self.services)
