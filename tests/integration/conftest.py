@@ -210,6 +210,17 @@ def _start_from_baseline(sb: Sandbox) -> None:
             sb.run("restart-compute" if d.name in sb.computes else "restart-service", d.name)
 
 
+@pytest.fixture
+def baseline(sandbox):
+    """The sandbox back at the baseline for a test that renders the sandbox's own overrides.
+
+    An earlier test (test_site's demo run) leaves inventory/sandbox's overrides deployed; a test
+    that needs them not yet rendered, or not yet live, asks for this fixture.
+    """
+    _start_from_baseline(sandbox)
+    return sandbox
+
+
 @pytest.fixture(scope="session")
 def admin_conn(sandbox):
     import openstack

@@ -124,12 +124,18 @@ def test_availability_zone_with_no_other_host(sandbox, admin_conn, cloud, cleanu
     cleanup.add(admin_conn.compute.remove_host_from_aggregate, agg.id, SOURCE)
     (srv,) = cloud.wait([cloud.boot("zoned", ram=512, az="%s:%s" % (zone, SOURCE))])
     assert admin_conn.compute.get_server(srv.id).pinned_availability_zone == zone
+    # compute3 is the zone's only host: the zone guard (issue 19.1) refuses first, even in check mode
     res = run_module(sandbox, tmp_path, {"host": SOURCE}, check=True)
+    assert res.get("failed") is True, res
+    assert "availability zone %s would keep 0 enabled, up compute host(s)" % zone in res["msg"]
+    # told the zone may be emptied, the pre-flight still finds no destination for the zoned server
+    allow = {"host": SOURCE, "allow_empty_zone": True}
+    res = run_module(sandbox, tmp_path, allow, check=True)
     (row,) = [r for r in res["preflight"]["instances"] if r["id"] == srv.id]
     assert row["destination"] is None and row["availability_zone"] == zone
     assert "in availability zone %s" % zone in row["reason"]
     assert "compute3: the host being emptied" in row["reason"]
-    res = run_module(sandbox, tmp_path, {"host": SOURCE})
+    res = run_module(sandbox, tmp_path, allow)
     assert res.get("failed") is True and "pf-zoned (%s) on compute3" % srv.id in res["msg"]
     assert_untouched(admin_conn, tmp_path, [srv])
 

@@ -63,7 +63,7 @@ def _inventories(conn) -> dict:
     return out
 
 
-def test_unknown_cloud_stops_site_yml_before_anything_is_written(sandbox, admin_conn, tmp_path):
+def test_unknown_cloud_stops_site_yml_before_anything_is_written(sandbox, baseline, admin_conn, tmp_path):
     config = sandbox.node_custom_config
     pending = sandbox.state_dir / "etc" / "kolla" / "kolla_ops_nova-pending-deploy.json"
     reports = tmp_path / "reports"
