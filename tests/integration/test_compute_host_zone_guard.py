@@ -117,7 +117,9 @@ def test_default_share_refuses_the_second_of_three(sandbox, admin_conn, all_host
     assert svcs["compute1"].status == "disabled" and svcs["compute2"].status == "enabled"
 
 
-@pytest.mark.parametrize("name", ["drain.yml", "evacuate.yml", "restore.yml"])
+@pytest.mark.parametrize(
+    "name", ["drain.yml", "evacuate.yml", "restore.yml", "recover.yml", "rolling_maintenance.yml"]
+)
 def test_pattern_matching_no_host_fails_and_lists_known(sandbox, admin_conn, all_hosts, name):
     before = {h: s.status for h, s in services(admin_conn).items()}
     res = playbook(sandbox, all_hosts, name, "-e", "compute_host_hosts=nosuch")
