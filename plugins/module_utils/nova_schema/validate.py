@@ -8,6 +8,10 @@ import difflib
 import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_schema.json_values import (
+    json_kind,
+    json_problem,
+)
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_schema.schema import (
     _BOOL,
     _DYNAMIC_SECTIONS,
@@ -99,12 +103,18 @@ def vcpu_pin_set_fix(value):
 
 
 def validate_entries(entries, release=None, file=None):
-    """Validate ``[(section, option, value, line), ...]`` (value: str or list of str for repeats)."""
+    """Validate ``[(section, option, value, line), ...]``.
+
+    For an option repeated in one file, value is the list of its values and line may be the list
+    of their lines (a finding on one value names its own line).
+    """
     schema = load_schema(release)
     findings = []
     warned_sections = set()
     for section, option, value, line in entries:
         name = norm(option)
+        lines = line if isinstance(line, list) else None  # a repeated option: the line of each value
+        line = lines[0] if lines else line
         where = {"file": file, "line": line, "section": section, "option": option, "value": value}
         if section == kolla_merge.ORPHAN_SECTION:
             findings.append(
@@ -223,8 +233,12 @@ def validate_entries(entries, release=None, file=None):
                     where=where,
                 )
             )
-        for v in values:
+        kind = json_kind(section, name)
+        for i, v in enumerate(values):
             bad = check_value(opt, v)
+            if not bad and kind and isinstance(v, str):
+                problem = json_problem(kind, v)
+                bad = ("invalid_json", problem) if problem else None
             if bad:
                 findings.append(
                     _finding(
@@ -232,13 +246,18 @@ def validate_entries(entries, release=None, file=None):
                         bad[0],
                         "[%s] %s: %s" % (section, option, bad[1]),
                         fix=_fix_for(opt, bad[0]),
-                        where=dict(where, value=v),
+                        where=dict(where, value=v, line=lines[i] if lines and i < len(lines) else line),
                     )
                 )
     return [mask_finding(f) for f in findings]
 
 
 def _fix_for(opt, code):
+    if code == "invalid_json":
+        return (
+            'write one JSON object per assignment, with double quotes (e.g. {"name": "a1", "vendor_id": '
+            '"8086", "product_id": "0443"}); Nova refuses the value when nova-compute or nova-api starts'
+        )
     if code == "choices":
         return "use one of %s" % ", ".join(map(str, opt.get("c", [])))
     if code == "range":
@@ -251,8 +270,11 @@ def _fix_for(opt, code):
     return "use %s %s value" % ("an" if kind[0] in "aeiou" else "a", kind)
 
 
-def entries_from_text(text, file=None):
-    """Parse one override file into validate_entries() input (repeats in one file grouped)."""
+def entries_from_text(text, file=None, line_lists=False):
+    """Parse one override file into validate_entries() input (repeats in one file grouped).
+
+    ``line_lists``: a repeated option's line is the list of its values' lines (else the first).
+    """
     entries = []
     index = {}
     section = kolla_merge.ORPHAN_SECTION
@@ -265,6 +287,8 @@ def entries_from_text(text, file=None):
         if key in index:
             entry = entries[index[key]]
             entry[2] = ([*entry[2], joined]) if isinstance(entry[2], list) else [entry[2], joined]
+            if line_lists:
+                entry[3] = [*entry[3], line] if isinstance(entry[3], list) else [entry[3], line]
         else:
             index[key] = len(entries)
             entries.append([section, name, joined, line])
@@ -273,7 +297,7 @@ def entries_from_text(text, file=None):
 
 def validate_text(text, release=None, file=None):
     try:
-        entries = entries_from_text(text, file)
+        entries = entries_from_text(text, file, line_lists=True)
     except kolla_merge.IniParseError as exc:
         return [
             _finding(

@@ -242,3 +242,48 @@ def test_findings_never_quote_a_secret():
     )
     (bad,) = nova_schema.validate_text("[vault]\nkv_version = two\n", "34")
     assert bad["code"] == "type" and bad["value"] == "two"  # not a secret: shown as it is
+
+
+# [pci] alias / device_spec in an operator's own override file (issue 17, left from session 4):
+# Nova parses them with jsonutils.loads and its _ALIAS_SCHEMA (nova 34.0.0 nova/pci/request.py
+# get_alias_from_config; nova/pci/whitelist.py). The valid values are the examples of Nova's
+# own help text (nova/conf/pci.py); the Python-repr form is what the collection itself wrote
+# before issue 20.4, which nova 34 refused with PciInvalidAlias "Expecting property name
+# enclosed in double quotes" (seen in the real kolla genconfig + nova 34 parser test).
+NOVA_HELP_ALIAS = (
+    '{"name": "QuickAssist", "product_id": "0443", "vendor_id": "8086", '
+    '"device_type": "type-PCI", "numa_policy": "legacy"}'
+)
+
+
+def test_pci_alias_in_python_repr_is_an_error_naming_the_line():
+    text = "[pci]\nalias = %s\nalias = {'name': 'a1', 'vendor_id': '8086', 'product_id': '0443'}\n" % (
+        NOVA_HELP_ALIAS
+    )
+    findings = nova_schema.validate_text(text, release="34", file="nova/nova-compute.conf")
+    (bad,) = [f for f in findings if f["code"] == "invalid_json"]
+    assert bad["severity"] == "error"
+    assert "Expecting property name enclosed in double quotes" in bad["message"]
+    assert bad["value"].startswith("{'name': 'a1'") and bad["line"] == 3
+    assert bad["file"] == "nova/nova-compute.conf"
+    assert "double quotes" in bad["fix"]
+
+
+def test_pci_alias_and_device_spec_from_novas_help_text_pass():
+    text = '[pci]\nalias = %s\ndevice_spec = {"vendor_id": "8086", "product_id": "0443"}\n' % NOVA_HELP_ALIAS
+    findings = nova_schema.validate_text(text, release="34")
+    assert [f for f in findings if f["severity"] == "error"] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('alias = {"name": "a1", "vendor": "8086"}', "'vendor' is not a PCI alias property"),
+        ('alias = {"product_id": "0443"}', "'name' is required"),
+        ('device_spec = {"vendor_id": "80861", "product_id": "0443"}', "not 4 hexadecimal digits"),
+        ('passthrough_whitelist = {"address": "0000:0a:00.1", "devname": "eth0"}', "address or devname"),
+    ],
+)
+def test_pci_json_values_nova_refuses(line, says):
+    findings = nova_schema.validate_text("[pci]\n%s\n" % line, release="34")
+    assert any(f["code"] == "invalid_json" and says in f["message"] for f in findings), findings
