@@ -23,7 +23,9 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.run import t
 
 pytestmark = pytest.mark.skipif(not accel.available(), reason="hyperscan not installed (optional)")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+)
 CORPUS = os.path.join(ROOT, "tests", "unit", "corpus")
 RULES = load_default_rules()
 REQ = "req-0c9e1c1e-8d4e-4b9a-9b43-5a3fd2c4e001"
@@ -44,7 +46,7 @@ def _scan(data, service, block=None, monkeypatch=None, **kw):
 def _bench_lines():
     sys.path.insert(0, os.path.join(ROOT, "bench", "triage"))
     try:
-        import bench_triage  # noqa: PLC0415
+        import bench_triage
     finally:
         sys.path.pop(0)
     out = []
@@ -74,7 +76,7 @@ CORNERS = [
     # a WARNING line that also holds an ERROR token: not a warning-only line
     "2026-11-20 10:01:00.003 7 WARNING nova.compute.manager [-] upstream said ERROR here",
     # traceback body lines with and without the request context
-    "2026-11-20 10:01:00.004 7 ERROR nova.compute.manager [%s - - - - -]   File \"/x.py\", line 1" % REQ,
+    '2026-11-20 10:01:00.004 7 ERROR nova.compute.manager [%s - - - - -]   File "/x.py", line 1' % REQ,
     "2026-11-20 10:01:00.004 7 ERROR nova.compute.manager Traceback (most recent call last):",
     "2026-11-20 10:01:00.004 7 ERROR nova.compute.manager During handling of the above exception",
     # an INFO needle of nova-compute, twice in one line
