@@ -94,3 +94,39 @@ def scanner_for(needles):
             scanner = None
     _DATABASES[key] = scanner
     return scanner
+
+
+_UNDATED_DB = []
+
+
+def _undated_db():
+    if not _UNDATED_DB:
+        hs = _HS
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        # a newline not followed by "20" (the engine's ``\n(?!20)``, where both bytes are known)
+        db.compile(expressions=[rb"\n(?:[^2]|2[^0])"], ids=[0], elements=1, flags=[0])
+        db.scratch = hs.Scratch(db)
+        _UNDATED_DB.append(db)
+    return _UNDATED_DB[0]
+
+
+def all_lines_dated(block, end):
+    """True when no newline of ``block[:end - 1]`` is followed by a byte other than ``2`` or by
+    ``2`` and a byte other than ``0`` (both inside ``block[:end - 1]``); False when one is; None
+    without the accelerator.  The engine still reads the last three bytes itself."""
+    if _HS is None:
+        return None
+    limit = end - 1
+    found = []
+
+    def on_match(_idx, _start, stop, _flags, _ctx):
+        if stop <= limit:
+            found.append(stop)
+            return True  # one is enough
+        return False
+
+    try:
+        _undated_db().scan(block, match_event_handler=on_match)
+    except _HS.ScanTerminated:
+        pass
+    return not found

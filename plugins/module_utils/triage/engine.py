@@ -101,7 +101,12 @@ def _undated_lines(block, end):
     if not block.startswith(b"20") or block[10:11] == b"T":
         return None
     found = []
-    for m in _UNDATED.finditer(block, 0, end - 1):  # the last newline starts no line
+    start = 0
+    if end > 4 and accel.all_lines_dated(block, end):
+        # one hyperscan pass found no undated line up to the last three bytes: the regex
+        # only reads those (it may match there: ``(?!20)`` does not see past ``end - 1``)
+        start = end - 4
+    for m in _UNDATED.finditer(block, start, end - 1):  # the last newline starts no line
         found.append(m.start() + 1)
         if len(found) > MAX_UNDATED:
             return None

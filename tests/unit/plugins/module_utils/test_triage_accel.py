@@ -122,3 +122,33 @@ def test_needles_with_a_newline_keep_the_find_path():
     assert accel.scanner_for([]) is None
     scanner = accel.scanner_for([b" ERROR ", b"RROR"])
     assert scanner.scan(b"x ERROR y\nz ERROR ", 12) == [(1, 3), (0, 1)]
+
+
+def test_undated_lines_same_both_ways(monkeypatch):
+    dated = "2026-11-20 10:00:00.000 7 INFO nova.x [-] m\n"
+    blocks = [
+        dated * 50,
+        dated * 50 + "  continued\n" + dated,
+        dated * 3 + "\n" + dated,  # an empty line
+        dated * 3 + "21 not a date\n" + dated,
+        dated * 3 + "2\n",  # the last bytes, which only the regex reads
+        dated * 3 + "20",
+        dated + "x",
+        dated * 2 + "\n",
+        "2026-11-20 10:00:00 no newline at all",
+    ]
+    rnd = __import__("random").Random(7)
+    for _ in range(200):
+        lines = [
+            rnd.choice([dated, "20\n", "2\n", "\n", " x\n", "201\n", dated[:5]])
+            for _ in range(rnd.randint(1, 9))
+        ]
+        blocks.append(dated + "".join(lines))
+    for text in blocks:
+        data = text.encode()
+        for end in {len(data), max(1, len(data) - 1), max(1, len(data) // 2)}:
+            fast = engine_mod._undated_lines(data, end)
+            monkeypatch.setattr(accel, "all_lines_dated", lambda block, end: None)
+            pure = engine_mod._undated_lines(data, end)
+            monkeypatch.undo()
+            assert fast == pure, (text, end)
