@@ -12,7 +12,8 @@
    WARNING/ERROR records, tracebacks and lines every rule's signatures match.
 2. Runs, pinned to one CPU (taskset -c 0), with a warm page cache:
    - grep -E -c -f <all rule signatures>  (LC_ALL=C and the UTF-8 locale),
-   - the engine (scripts/kolla-nova-triage --json --follow 0) on the same directory,
+   - the engine (scripts/kolla-nova-triage --json --follow 0) on the same directory, with the
+     hyperscan accelerator when it is installed and again without it (KOLLA_OPS_TRIAGE_ACCEL=off),
    each under /usr/bin/time for the peak RSS.
 3. Repeats the engine on a quarter of the data to show memory stays flat as input grows.
 The data is deleted afterwards unless --keep.
@@ -254,15 +255,25 @@ def main(argv=None):
         results["runs"][name] = dict(
             _figures(run, size), matching_lines=sum(int(x.rsplit(":", 1)[1]) for x in run["stdout"].split())
         )
-    run = timed([args.python, CLI, "--json", "--follow", "0", args.data_dir])
-    rep = json.loads(run["stdout"])
-    results["runs"]["engine_full"] = dict(
-        _figures(run, size),
-        findings=len(rep["findings"]),
-        matched_records=sum(f["count"] for f in rep["findings"]),
-        unmatched_records=rep["summary"]["unmatched_records"],
-        exit=run["rc"],
+    accel = (
+        subprocess.run([args.python, "-c", "import hyperscan"], capture_output=True, check=False).returncode
+        == 0
     )
+    results["accelerator"] = "hyperscan" if accel else None
+    # the default path (hyperscan when installed), then the pure-Python one
+    paths = [("engine_full", {})]
+    if accel:
+        paths.append(("engine_full_python", {"KOLLA_OPS_TRIAGE_ACCEL": "off"}))
+    for name, extra in paths:
+        run = timed([args.python, CLI, "--json", "--follow", "0", args.data_dir], env=dict(base_env, **extra))
+        rep = json.loads(run["stdout"])
+        results["runs"][name] = dict(
+            _figures(run, size),
+            findings=len(rep["findings"]),
+            matched_records=sum(f["count"] for f in rep["findings"]),
+            unmatched_records=rep["summary"]["unmatched_records"],
+            exit=run["rc"],
+        )
     qsize = sum(os.path.getsize(f) for f in quarter)
     run = timed([args.python, CLI, "--json", "--follow", "0", os.path.join(args.data_dir, "ctl1")])
     results["runs"]["engine_quarter"] = dict(_figures(run, qsize), bytes=qsize)
@@ -270,6 +281,10 @@ def main(argv=None):
     e = r["engine_full"]["mb_per_cpu_s"]
     results["ratio_engine_to_grep_utf8_cpu"] = round(e / r["grep_E_utf8"]["mb_per_cpu_s"], 2)
     results["ratio_engine_to_grep_C_cpu"] = round(e / r["grep_E_LC_ALL_C"]["mb_per_cpu_s"], 2)
+    if "engine_full_python" in r:
+        e = r["engine_full_python"]["mb_per_cpu_s"]
+        results["ratio_engine_python_to_grep_C_cpu"] = round(e / r["grep_E_LC_ALL_C"]["mb_per_cpu_s"], 2)
+        results["ratio_engine_python_to_grep_utf8_cpu"] = round(e / r["grep_E_utf8"]["mb_per_cpu_s"], 2)
     results["memory_growth_quarter_to_full_mb"] = round(
         r["engine_full"]["max_rss_mb"] - r["engine_quarter"]["max_rss_mb"], 1
     )

@@ -25,6 +25,7 @@ import io
 import re
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
+from ansible_collections.kolla_ops.nova.plugins.module_utils.triage import accel
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.incident import (
     SAMPLE_CHARS,
     Incident,
@@ -100,7 +101,12 @@ def _undated_lines(block, end):
     if not block.startswith(b"20") or block[10:11] == b"T":
         return None
     found = []
-    for m in _UNDATED.finditer(block, 0, end - 1):  # the last newline starts no line
+    start = 0
+    if end > 4 and accel.all_lines_dated(block, end):
+        # one hyperscan pass found no undated line up to the last three bytes: the regex
+        # only reads those (it may match there: ``(?!20)`` does not see past ``end - 1``)
+        start = end - 4
+    for m in _UNDATED.finditer(block, start, end - 1):  # the last newline starts no line
         found.append(m.start() + 1)
         if len(found) > MAX_UNDATED:
             return None
@@ -313,6 +319,12 @@ class Engine:
         rfind = block.rfind
         startswith = block.startswith
         skipped = 0
+        scanner = accel.scanner_for(needles)
+        if scanner is not None:
+            # one hyperscan pass for all needles; then, per needle, the same occurrences as
+            # the find loop below (the first one at or after the end of the last line taken)
+            skipped = self._accel_hits(scanner, block, end, needles, skip_tb, hits)
+            needles = ()
         for needle in needles:
             nlen = len(needle)
             warn = needle in WARNING_NEEDLES
@@ -379,6 +391,41 @@ class Engine:
                 continue
             process(raw, cands)
         self.stats["warning_records"] += quiet
+
+    def _accel_hits(self, scanner, block, end, needles, skip_tb, hits):
+        """``_scan_block``'s needle loop on the occurrences one hyperscan pass found."""
+        find = block.find
+        rfind = block.rfind
+        startswith = block.startswith
+        lengths = [len(n) for n in needles]
+        warns = [n in WARNING_NEEDLES for n in needles]
+        nexts = [0] * len(needles)
+        skipped = 0
+        for idx, pos in scanner.scan(block, end):
+            if pos < nexts[idx]:
+                continue
+            stop = find(b"\n", pos, end)
+            if stop == -1:
+                stop = end
+            nexts[idx] = stop
+            if skip_tb:
+                q = find(b" ", pos + lengths[idx], stop)
+                if q != -1:
+                    if startswith(b" [", q):
+                        r = find(b"] ", q, stop)
+                        if r != -1:
+                            q = r + 1
+                    if (
+                        startswith(b"  ", q)
+                        or startswith(b" Traceback (most", q)
+                        or startswith(b" During handling", q)
+                    ):
+                        skipped += 1
+                        continue
+            start = rfind(b"\n", 0, pos) + 1
+            prev = hits.get(start)
+            hits[start] = (stop, warns[idx] and (prev is None or prev[1]))
+        return skipped
 
     # -- results ----------------------------------------------------------------------------
     def _incident(self, rule, host, service):

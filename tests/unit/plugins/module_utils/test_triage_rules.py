@@ -187,3 +187,13 @@ def test_service_patterns():
     assert rule.applies_to("nova-compute")
     assert rule.applies_to("libvirtd")
     assert not rule.applies_to("neutron-server")
+
+
+def test_shipped_signatures_all_compile():
+    # load_default_rules() does not compile them at start-up (0.1 s a run): this test does,
+    # through the same check a site rule gets
+    rules = compile_rules(rules_data.RULES, check_regex=True)
+    assert len(rules) == len(RULES)
+    bad = dict(rules_data.RULES[0], signatures=["unbalanced (group"])
+    with pytest.raises(RuleError, match="does not compile"):
+        compile_rules([bad])
