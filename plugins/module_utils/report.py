@@ -26,11 +26,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 
 STATUSES = ("fail", "warn", "pass", "skip")
 _RANK = {s: i for i, s in enumerate(STATUSES)}
@@ -160,17 +160,7 @@ def render_junit(report):
 
 
 def _atomic_write(path, text):
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o644)
 
 
 def write_report(report, directory, basename=None):

@@ -9,6 +9,8 @@ this state); a missing server is ``None``.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ConflictError,
     TransientError,
@@ -44,7 +46,7 @@ def diagnostics_refused_not_running(code, message):
     state X", where X is the power state in Nova's database, not the hypervisor's (so it says
     "running" for a guest that a reboot left off).
     """
-    return code == 409 and "get_diagnostics" in message and "power state" in message
+    return code == HTTPStatus.CONFLICT and "get_diagnostics" in message and "power state" in message
 
 
 def _translate(exc):
@@ -54,11 +56,15 @@ def _translate(exc):
         (ks_exc.ConnectionError, ks_exc.DiscoveryFailure, ks_exc.ServiceUnavailable, ks_exc.GatewayTimeout),
     ):
         return TransientError("%s: %s" % (type(exc).__name__, exc))
-    if ks_exc is not None and isinstance(exc, ks_exc.HttpError) and (exc.http_status or 0) >= 500:
+    if (
+        ks_exc is not None
+        and isinstance(exc, ks_exc.HttpError)
+        and (exc.http_status or 0) >= HTTPStatus.INTERNAL_SERVER_ERROR
+    ):
         return TransientError("HTTP %s: %s" % (exc.http_status, exc))
     if sdk_exc is not None and isinstance(exc, sdk_exc.HttpException):
         code = exc.status_code
-        if code is None or code >= 500:
+        if code is None or code >= HTTPStatus.INTERNAL_SERVER_ERROR:
             return TransientError("HTTP %s: %s" % (code, exc))
         if code in (400, 409):
             return ConflictError("HTTP %s: %s" % (code, getattr(exc, "details", None) or exc))

@@ -105,7 +105,7 @@ def iter_assignments(text, source=None):
         if line.startswith("["):
             if not line.endswith("]"):
                 raise IniParseError("Invalid section (must end with ])", lineno, line, source)
-            if len(line) <= 2:
+            if len(line) <= len("[]"):
                 raise IniParseError("Empty section name", lineno, line, source)
             yield ("section", line[1:-1], None, lineno)
         elif line.startswith(("#", ";")):

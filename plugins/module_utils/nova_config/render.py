@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import problem
 
@@ -176,16 +176,7 @@ def apply_actions(actions, mode=0o640, dir_mode=0o755):
             continue
         parent = os.path.dirname(path)
         os.makedirs(parent, mode=dir_mode, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=".%s." % os.path.basename(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(action["after"])
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, action["after"], mode=mode)
 
 
 def diffs(actions):

@@ -59,6 +59,9 @@ ALIAS_PROPERTIES = {
 }
 
 
+_ALIAS_NAME_MAX = 256  # nova/pci/request.py alias schema: "name" has maxLength 256
+
+
 def control_problem(value: object) -> str | None:
     """A description of the first control character in ``value`` (recursing into lists and
     mappings, keys too), or None."""
@@ -118,8 +121,8 @@ def _alias_problem(spec) -> str | None:
         if not isinstance(value, str):
             return "alias property %s must be a string, got %r" % (key, value)
         rule = ALIAS_PROPERTIES[key]
-        if key == "name" and not 1 <= len(value) <= 256:
-            return "alias name must be 1 to 256 characters"
+        if key == "name" and not 1 <= len(value) <= _ALIAS_NAME_MAX:
+            return "alias name must be 1 to %d characters" % _ALIAS_NAME_MAX
         if isinstance(rule, tuple) and value not in rule:
             return "alias %s %r is not one of %s" % (key, value, ", ".join(rule))
         if hasattr(rule, "match") and not rule.match(value):

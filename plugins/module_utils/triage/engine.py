@@ -74,6 +74,9 @@ _UPPER_LEVELS = (b" INFO ", b" DEBUG ", b" ERROR ", b" WARNING ", b" CRITICAL ",
 WARNING_NEEDLES = (b" WARNING ", b": warning : ")
 
 
+_MAX_GROUPS = 100  # distinct unmatched-message groups kept per service; the rest count as "(other messages)"
+
+
 def service_from_filename(name):
     """``nova-compute.log.1.gz`` -> ``nova-compute``; ``libvirtd.log`` -> ``libvirtd``."""
     base = name.rsplit("/", 1)[-1]
@@ -140,7 +143,7 @@ _SEV = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 class Engine:
     """Scan log streams with a rule set; ``result()`` returns plain data."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  one parameter per triage option
         self,
         rules,
         since=None,
@@ -307,7 +310,7 @@ class Engine:
         if uncounted:
             entry["bytes_lines_not_counted"] = entry.get("bytes_lines_not_counted", 0) + uncounted
 
-    def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):
+    def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):  # noqa: PLR0912  hot loop, one frame
         hits = {}
         find = block.find
         rfind = block.rfind
@@ -413,7 +416,7 @@ class Engine:
         text = _NUMBERS.sub("N", _IDS.sub("N", text))
         group = "%s: %s" % (logger, text)
         groups = entry["groups"]
-        if group in groups or len(groups) < 100:
+        if group in groups or len(groups) < _MAX_GROUPS:
             groups[group] = groups.get(group, 0) + 1
         else:
             groups["(other messages)"] = groups.get("(other messages)", 0) + 1

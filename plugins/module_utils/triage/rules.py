@@ -98,7 +98,7 @@ def parse_option(text):
     return m.group("section"), m.group("option")
 
 
-def validate_rule(rule):
+def validate_rule(rule):  # noqa: PLR0912  one branch per rule key checked
     """Raise RuleError when ``rule`` (a dict) is not a usable rule; return it with defaults filled."""
     if not isinstance(rule, dict):
         raise RuleError("a rule must be a mapping, got %s" % type(rule).__name__)
