@@ -33,7 +33,7 @@ def services_to_restart(changed_files, compute_hosts):
         elif parts[0] == "globals.d" or path.endswith("kolla_ops_nova.yml"):
             computes.update(hosts)
             scheduler = api = True
-        elif len(parts) == 2 and parts[0] == "nova":
+        elif len(parts) == 2 and parts[0] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<service>.conf
             service = parts[1][: -len(".conf")] if parts[1].endswith(".conf") else parts[1]
             if service in _COMPUTE_SIDE:
                 computes.update(hosts)
@@ -41,7 +41,7 @@ def services_to_restart(changed_files, compute_hosts):
                 scheduler = True
             elif service == "nova-api":
                 api = True
-        elif len(parts) == 3 and parts[0] == "nova":
+        elif len(parts) == 3 and parts[0] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<host>/<file>
             host, name = parts[1], parts[2]
             if host in hosts and name in ("nova.conf", "nova-compute.conf"):
                 computes.add(host)

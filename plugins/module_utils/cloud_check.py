@@ -13,6 +13,7 @@ Nothing is changed on the cloud.
 from __future__ import annotations
 
 import os
+from http import HTTPStatus
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask
 
@@ -148,7 +149,7 @@ def _endpoint(conn, service, details):
             % (name, url, _where(details), type(exc).__name__, exc),
             details,
         ) from exc
-    if resp.status_code >= 500 or resp.status_code in (401, 403):
+    if resp.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR or resp.status_code in (401, 403):
         raise CloudError(
             "the %s at %s answered HTTP %d for %s. Nothing was changed."
             % (name, url, resp.status_code, _where(details)),

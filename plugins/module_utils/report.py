@@ -26,17 +26,18 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils import report_metrics
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common import masking
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 
 STATUSES = ("fail", "warn", "pass", "skip")
 _RANK = {s: i for i, s in enumerate(STATUSES)}
 
 
-def mask_secrets(text):
+def mask_secrets(text: Any) -> Any:
     """Mask passwords in URLs, ``password = ...`` values and tokens (``common.masking.mask``)."""
     return masking.mask(text)
 
@@ -45,19 +46,21 @@ def _mask_deep(value):
     return masking.mask_deep(value)
 
 
-def now_iso():
+def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Report:
     """Collects check results; ``as_dict()`` is what a module returns."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
         self.generated_at = now_iso()
         self.results = []
 
-    def add(self, check, status, message, evidence=None, fix=None):
+    def add(
+        self, check: str, status: str, message: str, evidence: Any = None, fix: str | None = None
+    ) -> dict[str, Any]:
         if status not in _RANK:
             raise ValueError("status %r is not one of %s" % (status, ", ".join(STATUSES)))
         self.results.append(
@@ -66,14 +69,14 @@ class Report:
         return self.results[-1]
 
     @property
-    def summary(self):
+    def summary(self) -> dict[str, int]:
         return summarize(self.results)
 
     @property
-    def failed(self):
+    def failed(self) -> bool:
         return any(r["status"] == "fail" for r in self.results)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "generated_at": self.generated_at,
@@ -82,14 +85,14 @@ class Report:
         }
 
 
-def summarize(results):
+def summarize(results: list[dict[str, Any]]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return counts
 
 
-def render_text(report):
+def render_text(report: dict[str, Any]) -> str:
     """A short, readable summary: counts, then failures, warnings, passes."""
     summary = report.get("summary") or summarize(report.get("results", []))
     lines = [
@@ -112,7 +115,7 @@ def render_text(report):
     return mask_secrets("\n".join(lines) + "\n")
 
 
-def render_junit(report):
+def render_junit(report: dict[str, Any]) -> str:
     results = report.get("results", [])
     summary = report.get("summary") or summarize(results)
     name = report.get("name", "report")
@@ -160,20 +163,10 @@ def render_junit(report):
 
 
 def _atomic_write(path, text):
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o644)
 
 
-def write_report(report, directory, basename=None):
+def write_report(report: dict[str, Any], directory: str, basename: str | None = None) -> dict[str, str]:
     """Write JSON, JUnit XML and text forms; return the three paths."""
     basename = basename or report.get("name", "report")
     os.makedirs(directory, exist_ok=True)
@@ -191,7 +184,7 @@ def write_report(report, directory, basename=None):
     return paths
 
 
-def validate_report(report):
+def validate_report(report: Any) -> dict[str, Any]:
     """Raise ValueError naming what is wrong with a report dict."""
     if not isinstance(report, dict):
         raise ValueError("a report must be a dict with 'name' and 'results', got %s" % type(report).__name__)
@@ -209,7 +202,7 @@ def validate_report(report):
     return report
 
 
-def mark_run_failed(report, error, task=None):
+def mark_run_failed(report: dict[str, Any], error: Any, task: str | None = None) -> dict[str, Any]:
     """The report of a run that failed before its checks finished: the results it had, plus a
     ``run`` result with status ``fail`` naming the task and the error (masked)."""
     out = dict(report)
@@ -231,7 +224,7 @@ def mark_run_failed(report, error, task=None):
     return out
 
 
-def merge_reports(reports, name="report"):
+def merge_reports(reports: Any, name: str = "report") -> dict[str, Any]:
     """One report from one or several; check names get the source report's name as prefix."""
     if isinstance(reports, dict):
         report = validate_report(reports)
@@ -257,7 +250,13 @@ def merge_reports(reports, name="report"):
     return {"name": name, "generated_at": now_iso(), "summary": summarize(results), "results": results}
 
 
-def build_report(given, name="report", run_error=None, run_error_task=None, details=None):
+def build_report(
+    given: Any,
+    name: str = "report",
+    run_error: Any = None,
+    run_error_task: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The report ``check_report`` writes: ``merge_reports`` of ``given``, marked failed with
     ``run_error``, with ``details`` (capacity, triage) kept for the JSON and the metrics.
     ValueError names what is wrong."""

@@ -31,8 +31,9 @@ import calendar
 import math
 import os
 import re
-import tempfile
 import time
+
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 
 try:
     from prometheus_client import CollectorRegistry, generate_latest
@@ -327,7 +328,7 @@ def _go_float(value):
         return "NaN"
     s = repr(d)
     dot = s.find(".")
-    if d > 0 and dot > 6:
+    if d > 0 and dot > 6:  # noqa: PLR2004  Go switches to exponent notation past 1e6
         mantissa = ("%s.%s%s" % (s[0], s[1:dot], s[dot + 1 :])).rstrip("0.")
         return "%se+%02d" % (mantissa, dot - 1)
     return s
@@ -383,16 +384,5 @@ def write(report: dict, directory: str, basename: str | None = None) -> str:
     text = render(families(report, basename))
     os.makedirs(directory, exist_ok=True)
     path = path_for(directory, basename)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + FILE_PREFIX + basename + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text, mode=0o644)
     return path

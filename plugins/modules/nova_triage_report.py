@@ -95,10 +95,6 @@ paths:
   sample: {"json": "reports/nova-triage.json", "text": "reports/nova-triage.txt"}
 """
 
-import json
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.aggregate import (
@@ -106,19 +102,9 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.triage.aggregate im
     host_results,
     render_text,
     to_check_report,
+    with_timelines,
+    write_report_files,
 )
-
-
-def _atomic_write(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main():
@@ -133,17 +119,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    results = host_results(p["results"])
-    if p["timelines"]:
-        by_host = {r.get("host"): r for r in host_results(p["timelines"])}
-        merged = []
-        for r in results:
-            r = dict(r)
-            extra = by_host.get(r.get("host"))
-            if extra:
-                r["timeline"] = list(r.get("timeline", [])) + list(extra.get("timeline", []))
-            merged.append(r)
-        results = merged
+    results = with_timelines(host_results(p["results"]), p["timelines"])
     try:
         report = build_report(results, max_findings=p["max_findings"] or None)
     except (KeyError, TypeError, ValueError) as exc:
@@ -152,13 +128,7 @@ def main():
     paths = {}
     if p["dest"]:
         try:
-            os.makedirs(p["dest"], exist_ok=True)
-            paths = {
-                "json": os.path.join(p["dest"], p["basename"] + ".json"),
-                "text": os.path.join(p["dest"], p["basename"] + ".txt"),
-            }
-            _atomic_write(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
-            _atomic_write(paths["text"], text)
+            paths = write_report_files(p["dest"], p["basename"], report, text)
         except OSError as exc:
             module.fail_json(msg="nova_triage_report: cannot write to %s: %s" % (p["dest"], exc))
     module.exit_json(

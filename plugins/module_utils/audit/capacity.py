@@ -12,6 +12,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.placement imp
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
     check_scope,
+    select_by_name_or_id,
 )
 
 if TYPE_CHECKING:
@@ -25,17 +26,14 @@ def audit(
     collector: CloudReader, params: dict[str, Any]
 ) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     flavors = collector.flavors()
-    if params["flavors"]:
-        check_scope(
-            "flavors",
-            params["flavors"],
-            [f["name"] for f in flavors] + [f["id"] for f in flavors],
-            "flavor",
-            "Give flavor names or IDs as Nova lists them (openstack flavor list --all), or leave "
-            "flavors out to size with every flavor.",
-            shown=[f["name"] or f["id"] for f in flavors],
-        )
-        flavors = [f for f in flavors if f["name"] in params["flavors"] or f["id"] in params["flavors"]]
+    flavors = select_by_name_or_id(
+        "flavors",
+        params["flavors"],
+        flavors,
+        "flavor",
+        "Give flavor names or IDs as Nova lists them (openstack flavor list --all), or leave "
+        "flavors out to size with every flavor.",
+    )
     extra = [rc for rc in params["resource_classes"] if rc not in DEFAULT_RESOURCE_CLASSES]
     if extra:  # the defaults always exist; anything else is checked against Placement's list
         check_scope(

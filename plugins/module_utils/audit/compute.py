@@ -13,6 +13,8 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.nova_services
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.clock import parse_time
 from ansible_collections.kolla_ops.nova.plugins.module_utils.report import Report
 
+_SHOWN_INSTANCES = 5  # instance names listed in a blocker before ", ..."
+
 
 def age_seconds(value: Any, now: datetime.datetime) -> float | None:
     dt = parse_time(value, aware=True)
@@ -22,7 +24,7 @@ def age_seconds(value: Any, now: datetime.datetime) -> float | None:
 # --------------------------------------------------------------------------------------------
 # stale compute services
 # --------------------------------------------------------------------------------------------
-def analyse_services(
+def analyse_services(  # noqa: PLR0912  one verdict list per service row; each branch is one documented problem
     services: list[dict[str, Any]],
     version_rows: list[dict[str, Any]],
     servers: list[dict[str, Any]],
@@ -79,7 +81,12 @@ def analyse_services(
             if insts:
                 blockers.append(
                     "%d instance(s) on host %s (%s%s)"
-                    % (len(insts), svc["host"], ", ".join(insts[:5]), ", ..." if len(insts) > 5 else "")
+                    % (
+                        len(insts),
+                        svc["host"],
+                        ", ".join(insts[:_SHOWN_INSTANCES]),
+                        ", ..." if len(insts) > _SHOWN_INSTANCES else "",
+                    )
                 )
             for node in nodes_by_host.get(svc["host"], []):
                 used = {rc: n for rc, n in (usages.get(node["id"]) or {}).items() if n}

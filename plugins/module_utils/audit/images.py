@@ -11,7 +11,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.resources imp
     image_report,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.audit.run import (
-    check_scope,
+    select_by_name_or_id,
 )
 
 if TYPE_CHECKING:
@@ -23,17 +23,14 @@ def audit(
     collector: CloudReader, params: dict[str, Any]
 ) -> tuple[Report, list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     images = collector.images()
-    if params["images"]:
-        check_scope(
-            "images",
-            params["images"],
-            [i["id"] for i in images] + [i["name"] for i in images],
-            "image",
-            "Give image names or IDs as Glance lists them (openstack image list), or leave images out "
-            "to audit every image.",
-            shown=[i["name"] or i["id"] for i in images],
-        )
-        images = [i for i in images if i["id"] in params["images"] or i["name"] in params["images"]]
+    images = select_by_name_or_id(
+        "images",
+        params["images"],
+        images,
+        "image",
+        "Give image names or IDs as Glance lists them (openstack image list), or leave images out "
+        "to audit every image.",
+    )
     found = audit_images(
         images,
         images_type=params["images_type"],

@@ -9,7 +9,7 @@ plus, where a repair exists, a list of planned actions.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud import reader
@@ -226,6 +226,13 @@ def compare_quota_usage(
     return rows
 
 
+def _by_project(rows: list[dict], key: str, item: Callable[[str, dict], str]) -> str:
+    """``<project> <item>, <item>; <project> ...``: each row's ``key`` mapping, sorted, as ``item(k, v)``."""
+    return "; ".join(
+        "%s %s" % (r["project_id"], ", ".join(item(k, v) for k, v in sorted(r[key].items()))) for r in rows
+    )
+
+
 def quota_report(rows: list[dict[str, Any]]) -> Report:
     report = Report("audit")
     drift = [r for r in rows if r["drift"]]
@@ -238,16 +245,8 @@ def quota_report(rows: list[dict[str, Any]]) -> Report:
             % (
                 len(drift),
                 len(rows),
-                "; ".join(
-                    "%s %s"
-                    % (
-                        r["project_id"],
-                        ", ".join(
-                            "%s nova=%s placement=%s" % (k, v["nova"], v["placement"])
-                            for k, v in sorted(r["drift"].items())
-                        ),
-                    )
-                    for r in drift
+                _by_project(
+                    drift, "drift", lambda k, v: "%s nova=%s placement=%s" % (k, v["nova"], v["placement"])
                 ),
             ),
             evidence=drift,
@@ -265,17 +264,7 @@ def quota_report(rows: list[dict[str, Any]]) -> Report:
             "%d project(s) use more than their quota: %s"
             % (
                 len(over),
-                "; ".join(
-                    "%s %s"
-                    % (
-                        r["project_id"],
-                        ", ".join(
-                            "%s %s/%s" % (k, v["in_use"], v["limit"])
-                            for k, v in sorted(r["over_quota"].items())
-                        ),
-                    )
-                    for r in over
-                ),
+                _by_project(over, "over_quota", lambda k, v: "%s %s/%s" % (k, v["in_use"], v["limit"])),
             ),
             evidence=over,
             fix="Raise the quota (openstack quota set) or have the project free resources; "

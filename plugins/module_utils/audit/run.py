@@ -56,6 +56,9 @@ PLACEMENT_SPEC = {
 KNOWN_LISTED = 20  # known names shown in a scope error; ``scope_error.known_count`` says how many
 
 
+_MIN_PREFIX = 3  # a shorter value is too likely to prefix the wrong known name
+
+
 def suggest(value: str, known: Iterable[Any]) -> str | None:
     """The known value ``value`` most likely is a typo of, or None: same letters in another case
     or order (``Compute1``, ``VPCU``), then a prefix (``cirros`` for ``cirros-0.6``), then
@@ -69,7 +72,7 @@ def suggest(value: str, known: Iterable[Any]) -> str | None:
         if sorted(k.lower()) == sorted(low):
             return k
     prefixed = [k for k in known if k.lower().startswith(low) or low.startswith(k.lower())]
-    if len(low) >= 3 and len(prefixed) == 1:
+    if len(low) >= _MIN_PREFIX and len(prefixed) == 1:
         return prefixed[0]
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
     return close[0] if close else None
@@ -165,6 +168,25 @@ def check_scope(
     if bad:
         raise ScopeError(option, bad, known, noun, fix, hints, shown)
     return missing
+
+
+def select_by_name_or_id(
+    option: str, wanted: Iterable[str] | None, items: list[dict[str, Any]], noun: str, fix: str
+) -> list[dict[str, Any]]:
+    """The ``items`` (dicts with ``name`` and ``id``) that scope option ``option`` names by name
+    or ID; all of them when ``wanted`` is empty. An unknown value raises :class:`ScopeError`
+    (see :func:`check_scope`) listing the known names (an ID where there is no name)."""
+    if not wanted:
+        return items
+    check_scope(
+        option,
+        wanted,
+        [i["name"] for i in items] + [i["id"] for i in items],
+        noun,
+        fix,
+        shown=[i["name"] or i["id"] for i in items],
+    )
+    return [i for i in items if i["name"] in wanted or i["id"] in wanted]
 
 
 def report_not_found(

@@ -72,7 +72,7 @@ class NovaCommands:
     ``local`` (commands on PATH, for a non-containerised Nova).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  one parameter per connection option of the module
         self,
         run,
         mode="kolla",
@@ -144,7 +144,9 @@ class NovaCommands:
 
     def describe(self, argv: list[str]) -> str:
         """The command as text, as an operator would type it (``MYSQL_PWD=***`` when it needs one)."""
-        text = " ".join(shlex.quote("-p***" if a.startswith("-p") and len(a) > 2 else a) for a in argv)
+        text = " ".join(
+            shlex.quote("-p***" if a.startswith("-p") and len(a) > len("-p") else a) for a in argv
+        )
         if self.sql_environ() and argv and (argv[0] == "mysql" or PASSWORD_ENV in argv):
             text = "%s=*** %s" % (PASSWORD_ENV, text)
         return text

@@ -21,6 +21,7 @@ connection: a module and its reader share it).
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.cloud.requests import RequestCounter
@@ -105,7 +106,7 @@ class CloudReader:
 
     def _placement_json(self, path, microversion=PLACEMENT_MICROVERSION):
         resp = self.conn.placement.get(path, microversion=microversion)
-        if resp.status_code >= 400:
+        if resp.status_code >= HTTPStatus.BAD_REQUEST:
             raise AuditError("placement GET %s: HTTP %s %s" % (path, resp.status_code, resp.text[:300]))
         return resp.json()
 
@@ -173,7 +174,7 @@ class CloudReader:
             if marker:
                 params["marker"] = marker
             resp = self.conn.compute.get(path, params=params, microversion=microversion)
-            if resp.status_code >= 400:
+            if resp.status_code >= HTTPStatus.BAD_REQUEST:
                 raise AuditError("compute GET %s: HTTP %s %s" % (path, resp.status_code, resp.text[:300]))
             items = resp.json().get(key) or []
             yield from items
@@ -384,9 +385,9 @@ class CloudReader:
         """Delete every allocation of ``consumer``; the HTTP status, None when it had none (404)."""
         path = "/allocations/%s" % consumer
         resp = self.conn.placement.delete(path, microversion=PLACEMENT_MICROVERSION)
-        if resp.status_code == 404:
+        if resp.status_code == HTTPStatus.NOT_FOUND:
             return None
-        if resp.status_code >= 400:
+        if resp.status_code >= HTTPStatus.BAD_REQUEST:
             raise AuditError("DELETE %s: HTTP %s %s" % (path, resp.status_code, resp.text[:300]))
         return resp.status_code
 
@@ -481,7 +482,7 @@ class CloudReader:
             resp = self.conn.placement.get(
                 "/resource_providers/%s/usages" % u, microversion=PLACEMENT_MICROVERSION
             )
-            out[u] = dict(resp.json().get("usages") or {}) if resp.status_code == 200 else {}
+            out[u] = dict(resp.json().get("usages") or {}) if resp.status_code == HTTPStatus.OK else {}
         return out
 
     def project_usages(self, project_ids: list[str]) -> dict[str, dict[str, int]]:

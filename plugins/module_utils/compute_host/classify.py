@@ -67,7 +67,7 @@ def server_group_block(
     return None
 
 
-def classify(server: dict, markers: Any = (), group_reason: str | None = None) -> tuple[str, str, str | None]:
+def classify(server: dict, markers: Any = (), group_reason: str | None = None) -> tuple[str, str, str | None]:  # noqa: PLR0911  one return per class
     """Return ``(class, action, reason)`` for one instance on the host being drained.
 
     Classes: ``live`` (live-migrate), ``cold`` (cold-migrate then confirm), ``moving`` (a

@@ -74,7 +74,7 @@ def plan_drain(
     return svc, candidates, plan
 
 
-def drain(
+def drain(  # noqa: PLR0913, PLR0917  core entry point: one parameter per module option
     nova: Any,
     host: str,
     opts: MoveOptions,
@@ -151,7 +151,7 @@ def drain(
         release_lock(state_path)
 
 
-def move_all(
+def move_all(  # noqa: PLR0913, PLR0917  one parameter per drain option
     nova: Any,
     mover: Mover,
     state: StateFile,
@@ -188,7 +188,7 @@ def move_all(
     return rows, remaining, changed
 
 
-def start_operation(
+def start_operation(  # noqa: PLR0913, PLR0917  one parameter per drain option
     nova: Any,
     state: StateFile,
     opts: MoveOptions,

@@ -30,7 +30,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.state 
 )
 
 
-def enable(
+def enable(  # noqa: PLR0913, PLR0917  core entry point: one parameter per module option
     nova: Any,
     host: str,
     opts: MoveOptions,

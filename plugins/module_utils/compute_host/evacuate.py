@@ -80,7 +80,7 @@ def plan_evacuate(
     return candidates, plan
 
 
-def evacuate(
+def evacuate(  # noqa: PLR0913, PLR0917  core entry point: one parameter per module option
     nova: Any,
     host: str,
     opts: MoveOptions,

@@ -154,7 +154,7 @@ def check_evacuate_limits(max_down_hosts: int, max_down_share: float, service_do
 class MoveOptions:
     """Knobs of the mover; defaults match the module's."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  one field per option the Mover acts on
         self,
         max_concurrent=3,
         max_per_destination=0,

@@ -9,6 +9,9 @@ this state); a missing server is ``None``.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+from typing import Any
+
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     ConflictError,
     TransientError,
@@ -36,7 +39,7 @@ def _http_message(exc):
     return code, " ".join(str(text).split())[:300]
 
 
-def diagnostics_refused_not_running(code, message):
+def diagnostics_refused_not_running(code: int | None, message: str) -> bool:
     """Is this Nova's answer for a guest the hypervisor does not run?
 
     nova-compute answers server diagnostics only for a guest its driver reports RUNNING;
@@ -44,7 +47,7 @@ def diagnostics_refused_not_running(code, message):
     state X", where X is the power state in Nova's database, not the hypervisor's (so it says
     "running" for a guest that a reboot left off).
     """
-    return code == 409 and "get_diagnostics" in message and "power state" in message
+    return code == HTTPStatus.CONFLICT and "get_diagnostics" in message and "power state" in message
 
 
 def _translate(exc):
@@ -54,11 +57,15 @@ def _translate(exc):
         (ks_exc.ConnectionError, ks_exc.DiscoveryFailure, ks_exc.ServiceUnavailable, ks_exc.GatewayTimeout),
     ):
         return TransientError("%s: %s" % (type(exc).__name__, exc))
-    if ks_exc is not None and isinstance(exc, ks_exc.HttpError) and (exc.http_status or 0) >= 500:
+    if (
+        ks_exc is not None
+        and isinstance(exc, ks_exc.HttpError)
+        and (exc.http_status or 0) >= HTTPStatus.INTERNAL_SERVER_ERROR
+    ):
         return TransientError("HTTP %s: %s" % (exc.http_status, exc))
     if sdk_exc is not None and isinstance(exc, sdk_exc.HttpException):
         code = exc.status_code
-        if code is None or code >= 500:
+        if code is None or code >= HTTPStatus.INTERNAL_SERVER_ERROR:
             return TransientError("HTTP %s: %s" % (code, exc))
         if code in (400, 409):
             return ConflictError("HTTP %s: %s" % (code, getattr(exc, "details", None) or exc))
@@ -80,7 +87,7 @@ def _wrap(fn):
     return inner
 
 
-def server_dict(s):
+def server_dict(s: Any) -> dict[str, Any]:
     image = s.image or {}
     return {
         "id": s.id,
@@ -98,7 +105,7 @@ def server_dict(s):
     }
 
 
-def service_dict(s):
+def service_dict(s: Any) -> dict[str, Any]:
     return {
         "id": s.id,
         "host": s.host,
@@ -129,46 +136,46 @@ def _migration_dict(m):
 class NovaAdapter:
     """What the core needs from Nova, over ``conn.compute`` (openstacksdk's compute proxy)."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.compute = conn.compute
 
     @_wrap
-    def services(self):
+    def services(self) -> list[dict[str, Any]]:
         return [service_dict(s) for s in self.compute.services()]
 
     @_wrap
-    def disable_service(self, service, reason):
+    def disable_service(self, service: dict[str, Any], reason: str) -> None:
         # openstacksdk uses PUT /os-services/{id} from microversion 2.53 on.
         self.compute.disable_service(
             service["id"], host=service["host"], binary=service["binary"], disabled_reason=reason
         )
 
     @_wrap
-    def enable_service(self, service):
+    def enable_service(self, service: dict[str, Any]) -> None:
         self.compute.enable_service(service["id"], host=service["host"], binary=service["binary"])
 
     @_wrap
-    def force_down(self, service, forced=True):
+    def force_down(self, service: dict[str, Any], forced: bool = True) -> None:
         self.compute.update_service_forced_down(
             service["id"], host=service["host"], binary=service["binary"], forced=forced
         )
 
     @_wrap
-    def host_servers(self, host):
+    def host_servers(self, host: str) -> list[dict[str, Any]]:
         # The host filter is admin-only and matches exactly; compare again to be sure.
         servers = self.compute.servers(details=True, all_projects=True, compute_host=host)
         return [server_dict(s) for s in servers if s.compute_host == host]
 
     @_wrap
-    def get_server(self, server_id):
+    def get_server(self, server_id: str) -> dict[str, Any] | None:
         try:
             return server_dict(self.compute.get_server(server_id))
         except sdk_exc.NotFoundException:
             return None
 
     @_wrap
-    def live_migrate(self, server_id, host, block_migration):
+    def live_migrate(self, server_id: str, host: str | None, block_migration: Any) -> None:
         if sdk_utils.supports_microversion(self.compute, ASYNC_LIVE_MIGRATION):
             # From 2.34 Nova answers 202 before its pre-checks (async); openstacksdk pins 2.30,
             # where the request waits for the scheduler and both computes' checks. Failures of
@@ -182,22 +189,22 @@ class NovaAdapter:
             self.compute.live_migrate_server(server_id, host=host, block_migration=block_migration)
 
     @_wrap
-    def cold_migrate(self, server_id, host):
+    def cold_migrate(self, server_id: str, host: str | None) -> None:
         if host:
             self.compute.migrate_server(server_id, host=host)
         else:
             self.compute.migrate_server(server_id)
 
     @_wrap
-    def confirm_resize(self, server_id):
+    def confirm_resize(self, server_id: str) -> None:
         self.compute.confirm_server_resize(server_id)
 
     @_wrap
-    def in_progress_migrations(self, server_id):
+    def in_progress_migrations(self, server_id: str) -> list[dict[str, Any]]:
         return [_migration_dict(m) for m in self.compute.server_migrations(server_id)]
 
     @_wrap
-    def last_migration(self, server_id):
+    def last_migration(self, server_id: str) -> dict[str, Any] | None:
         migs = [_migration_dict(m) for m in self.compute.migrations(server_id=server_id)]
         if not migs:
             return None
@@ -205,15 +212,15 @@ class NovaAdapter:
         return migs[-1]
 
     @_wrap
-    def abort_migration(self, server_id, migration_id):
+    def abort_migration(self, server_id: str, migration_id: Any) -> None:
         self.compute.abort_server_migration(migration_id, server_id, ignore_missing=False)
 
     @_wrap
-    def force_complete_migration(self, server_id, migration_id):
+    def force_complete_migration(self, server_id: str, migration_id: Any) -> None:
         self.compute.force_complete_server_migration(migration_id, server_id)
 
     @_wrap
-    def server_groups(self):
+    def server_groups(self) -> list[dict[str, Any]]:
         out = []
         for g in self.compute.server_groups(all_projects=True):
             policy = g.policy or ((g.policies or [None])[0])
@@ -221,18 +228,18 @@ class NovaAdapter:
         return out
 
     @_wrap
-    def evacuate(self, server_id, host=None):
+    def evacuate(self, server_id: str, host: str | None = None) -> None:
         self.compute.evacuate_server(server_id, host=host)
 
     @_wrap
-    def evacuation_migrations(self, host):
+    def evacuation_migrations(self, host: str) -> list[dict[str, Any]]:
         return [
             dict(_migration_dict(m), server_id=m.server_id)
             for m in self.compute.migrations(source_compute=host, migration_type="evacuation")
         ]
 
     @_wrap
-    def provider_allocations(self, host):
+    def provider_allocations(self, host: str) -> list[dict[str, Any]]:
         """Allocations held on the compute node resource provider(s) of ``host``."""
         names = {host}
         try:
@@ -251,7 +258,7 @@ class NovaAdapter:
                     out.append({"provider": rp.id, "consumer": consumer, "resources": alloc.get("resources")})
         return out
 
-    def server_diagnostics(self, server_id):
+    def server_diagnostics(self, server_id: str) -> dict[str, Any]:
         """The hypervisor's view of one guest (GET /servers/{id}/diagnostics, 2.48+, admin).
 
         Never raises for an API error: returns ``{"state": "running"|"shutdown"|..., "error":
@@ -279,7 +286,7 @@ class NovaAdapter:
         }
 
     @_wrap
-    def last_stop(self, server_id):
+    def last_stop(self, server_id: str) -> dict[str, Any] | None:
         """The latest ``stop`` instance action of a server (newest first in Nova), or None."""
         for action in self.compute.server_actions(server_id):
             if action.action == "stop":
@@ -292,7 +299,7 @@ class NovaAdapter:
         return None
 
     @_wrap
-    def host_uptime(self, host):
+    def host_uptime(self, host: str) -> Any:
         """``uptime`` of the hypervisor of ``host`` as nova-compute reports it, or None."""
         for hv in self.compute.hypervisors(details=True, hypervisor_hostname_pattern=host):
             if (hv.service_details or {}).get("host") != host:
@@ -304,7 +311,7 @@ class NovaAdapter:
         return None
 
     @_wrap
-    def fault(self, server_id):
+    def fault(self, server_id: str) -> str | None:
         """Nova's account of a server's last failure: its fault, else the failed event of its last action.
 
         A failed live migration leaves no fault on the server (it stays ACTIVE); the event of the
@@ -328,16 +335,16 @@ class NovaAdapter:
         return None
 
     @_wrap
-    def start_server(self, server_id):
+    def start_server(self, server_id: str) -> None:
         self.compute.start_server(server_id)
 
     @_wrap
-    def reboot_server(self, server_id, reboot_type="HARD"):
+    def reboot_server(self, server_id: str, reboot_type: str = "HARD") -> None:
         self.compute.reboot_server(server_id, reboot_type)
 
     # -- pre-flight (preflight.py): what the scheduler will be asked, read-only ---------------
     @_wrap
-    def planning_servers(self, host):
+    def planning_servers(self, host: str) -> list[dict[str, Any]]:
         """Servers on ``host`` with what a placement plan needs: the embedded flavor (compute API
         2.47+: vcpus, ram, disk, ephemeral, swap, extra_specs) and the pinned availability zone
         (2.96+; None when the server may move to any zone)."""
@@ -362,7 +369,7 @@ class NovaAdapter:
         return out
 
     @_wrap
-    def consumer_allocations(self, consumer):
+    def consumer_allocations(self, consumer: str) -> dict[str, dict[str, Any]]:
         """``{provider uuid: {resource class: amount}}`` that Placement holds for one consumer."""
         resp = self.conn.placement.get("/allocations/%s" % consumer)
         sdk_exc.raise_from_response(resp)
@@ -370,14 +377,14 @@ class NovaAdapter:
         return {rp: dict(a.get("resources") or {}) for rp, a in allocs.items()}
 
     @_wrap
-    def allocation_candidates(self, query, microversion):
+    def allocation_candidates(self, query: list[tuple[str, Any]], microversion: str) -> Any:
         """``GET /allocation_candidates`` with ``query`` (a list of (key, value)); the JSON answer."""
         resp = self.conn.placement.get("/allocation_candidates", params=query, microversion=microversion)
         sdk_exc.raise_from_response(resp)
         return resp.json()
 
     @_wrap
-    def compute_nodes(self):
+    def compute_nodes(self) -> list[dict[str, Any]]:
         """Compute nodes: ``{"uuid", "name", "host"}`` (the node's UUID is its resource provider's)."""
         resp = self.compute.get("/os-hypervisors/detail", microversion="2.53")
         sdk_exc.raise_from_response(resp)
@@ -391,7 +398,7 @@ class NovaAdapter:
         ]
 
     @_wrap
-    def aggregates(self):
+    def aggregates(self) -> list[dict[str, Any]]:
         return [
             {
                 "name": a.name,
@@ -404,7 +411,7 @@ class NovaAdapter:
         ]
 
     @_wrap
-    def image_properties(self, image_id):
+    def image_properties(self, image_id: str) -> dict[str, Any]:
         """The image's properties (``trait:*`` asks for traits), or {} when it is gone."""
         try:
             img = self.conn.image.get_image(image_id)

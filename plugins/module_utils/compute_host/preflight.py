@@ -44,6 +44,10 @@ _AGG_SCOPE = "aggregate_instance_extra_specs"
 _NUMA_SPECS = ("hw:numa_nodes", "hw:mem_page_size", "hw:cpu_policy", "hw:cpu_thread_policy")
 
 
+_SHOWN_EARLIER = 5  # instances named when a host is full of earlier-planned moves
+_SHOWN_REFUSED = 8  # refused hosts named when no destination is left
+
+
 class PreflightOptions:
     """The module's pre-flight options: ``unplaceable`` (fail|stop|skip), ``batch_hosts``."""
 
@@ -369,7 +373,7 @@ class Planner:
                 return (s.get("capacity") or 0) - (s.get("used") or 0) - planned
         return 0
 
-    def _nova_filters(self, srv: dict, host: str, req: dict, groups: list[dict]) -> str | None:
+    def _nova_filters(self, srv: dict, host: str, req: dict, groups: list[dict]) -> str | None:  # noqa: PLR0911  one per Nova filter
         """Why Nova's scheduler would refuse ``host`` for ``srv`` (Placement aside), or None."""
         if host in self.excluded:
             return self.excluded[host]
@@ -471,7 +475,7 @@ class Planner:
                 earlier = self.placed_on.get(h, [])
                 refused[h] = "full once the %d instance(s) planned there before it move (%s)" % (
                     len(earlier),
-                    ", ".join(earlier[:5]) + (" ..." if len(earlier) > 5 else ""),
+                    ", ".join(earlier[:_SHOWN_EARLIER]) + (" ..." if len(earlier) > _SHOWN_EARLIER else ""),
                 )
                 continue
             fits.append((self._free_memory(room[0], summaries), h, room[0]))
@@ -507,9 +511,9 @@ class Planner:
                 scope,
             )
         shown = sorted(refused.items())
-        text = "; ".join("%s: %s" % hw for hw in shown[:8])
-        if len(shown) > 8:
-            text += "; and %d more host(s)" % (len(shown) - 8)
+        text = "; ".join("%s: %s" % hw for hw in shown[:_SHOWN_REFUSED])
+        if len(shown) > _SHOWN_REFUSED:
+            text += "; and %d more host(s)" % (len(shown) - _SHOWN_REFUSED)
         return "no destination for %s%s: Placement offers %d host(s), refused: %s" % (
             ask,
             scope,
@@ -519,7 +523,7 @@ class Planner:
 
 
 # -- the gate called by drain and evacuate before anything changes ---------------------------
-def preflight_gate(
+def preflight_gate(  # noqa: PLR0913, PLR0917  core entry point: one parameter per module option
     nova: Any,
     host: str,
     opts: Any,

@@ -322,7 +322,7 @@ def _probe(nova, host, servers, running_before, now):
     return diagnostics, stops, booted_at, note, requests
 
 
-def recover(
+def recover(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917  core entry point over each module option; split only with the sandbox tests
     nova: Any,
     host: str,
     state_path: str,

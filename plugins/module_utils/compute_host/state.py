@@ -7,8 +7,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 from ansible_collections.kolla_ops.nova.plugins.module_utils.compute_host.model import (
     STATE_VERSION,
     ComputeHostError,
@@ -116,15 +116,7 @@ class StateFile:
         self.data["updated_at"] = iso()
         directory = os.path.dirname(self.path) or "."
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".state-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self.data, fh, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path, json.dumps(self.data, indent=1, sort_keys=True), mode=0o600)
 
     @property
     def instances(self) -> dict:

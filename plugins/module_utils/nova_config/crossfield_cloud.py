@@ -29,6 +29,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import 
     kolla_merge,
 )
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.crossfield import finding, shown
+from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.effective import Setting
 
 NUMA_FILTER = "NUMATopologyFilter"
 RATIOS = tuple(p + r + "_allocation_ratio" for p in ("", "initial_") for r in ("cpu", "ram", "disk"))
@@ -55,6 +56,9 @@ READERS = {
 READERS.update({("DEFAULT", r): COMPUTE for r in RATIOS})
 # Flavor extra specs that need NUMATopologyFilter (nova/api/validation/extra_specs/hw.py).
 NUMA_SPECS = ("hw:cpu_policy", "hw:mem_page_size", "hw:numa_nodes", "hw:cpu_realtime")
+
+
+_SHOWN_REASONS = 3  # reasons quoted before " and N more"
 
 
 def readers(section: str, option: str):
@@ -95,7 +99,9 @@ def check_numa_filter(configs, flavors=None) -> list:
     if not need:
         return []
     out = []
-    why = "; ".join(r for r, _s in need[:3]) + (" and %d more" % (len(need) - 3) if len(need) > 3 else "")
+    why = "; ".join(r for r, _s in need[:_SHOWN_REASONS]) + (
+        " and %d more" % (len(need) - _SHOWN_REASONS) if len(need) > _SHOWN_REASONS else ""
+    )
     ref = (
         "nova.scheduler.host_manager.HostManager._choose_host_filters "
         "(NUMATopologyFilter is not in nova/conf/scheduler.py's default enabled_filters)"
@@ -177,18 +183,11 @@ def check_ratios(configs) -> list:
     return out
 
 
-class _Where:
-    def __init__(self, path, line, section=None, option=None, value=None):
-        self.file, self.line, self.section, self.option, self.value = path, line, section, option, value
+class _Where(Setting):
+    """Where a finding points: a file and line, with the option when there is one."""
 
-    def source(self):
-        return {
-            "file": self.file,
-            "line": self.line,
-            "section": self.section,
-            "option": self.option,
-            "value": self.value,
-        }
+    def __init__(self, path, line, section=None, option=None, value=None):
+        super().__init__(section, option, value, path, line, [])
 
     def text(self):
         return self.value
@@ -250,7 +249,7 @@ NOVA_READ_REF = (
 )
 
 
-def _plain(severity, code, path, message, fix, host=None, service=None, where=None, ref=KOLLA_REF):
+def _plain(severity, code, path, message, fix, host=None, service=None, where=None, ref=KOLLA_REF):  # noqa: PLR0913, PLR0917  one parameter per finding field
     f = finding(severity, code, None, message, fix, [where or _Where(path, None)], ref)
     f.update(
         {
@@ -367,9 +366,9 @@ def tree_root(path: str):
     """The ``node_custom_config`` a Kolla override file belongs to, or None (for example a
     rendered ``/etc/kolla/nova-compute/nova.conf``, which is not an override tree)."""
     parts = os.path.abspath(path).split(os.sep)
-    if len(parts) >= 3 and parts[-2] == "nova":
+    if len(parts) >= 3 and parts[-2] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<file>
         return os.sep.join(parts[:-2]) or os.sep
-    if len(parts) >= 4 and parts[-3] == "nova":
+    if len(parts) >= 4 and parts[-3] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<host>/<file>
         return os.sep.join(parts[:-3]) or os.sep
     parent = os.sep.join(parts[:-1]) or os.sep
     if parts[-1] in ("global.conf", "nova.conf") and os.path.isdir(os.path.join(parent, "nova")):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 
@@ -90,15 +92,15 @@ class EffectiveConfig:
     def label(self) -> str:
         return "%s on %s" % (self.service, self.host or "hosts without a nova/<host>/ directory")
 
-    def get(self, section: str, option: str):
+    def get(self, section: str, option: str) -> Setting | None:
         """The :class:`Setting` of ``[section] option`` or None when no file sets it."""
         return self.settings.get((section, _norm(option)))
 
-    def text(self, section: str, option: str, default=None):
+    def text(self, section: str, option: str, default: Any = None) -> Any:
         s = self.get(section, option)
         return default if s is None else s.text()
 
-    def boolean(self, section: str, option: str, default=False):
+    def boolean(self, section: str, option: str, default: Any = False) -> Any:
         """oslo.config's Boolean; an unparsable value counts as the default (the schema check reports it)."""
         s = self.get(section, option)
         if s is None:
@@ -110,7 +112,7 @@ class EffectiveConfig:
             return False
         return default
 
-    def number(self, section: str, option: str, default=None):
+    def number(self, section: str, option: str, default: Any = None) -> Any:
         s = self.get(section, option)
         if s is None:
             return default
@@ -119,7 +121,7 @@ class EffectiveConfig:
         except ValueError:
             return default
 
-    def items(self, section: str, option: str):
+    def items(self, section: str, option: str) -> list[str] | None:
         """A ListOpt's items (comma separated), None when unset."""
         s = self.get(section, option)
         if s is None:
@@ -132,7 +134,7 @@ def _norm(name):
 
 
 class _Merge(kolla_merge.KollaMerge):
-    def sections_items(self):
+    def sections_items(self) -> Iterator[tuple[tuple[str, str], str | list[str]]]:
         for section, keys in self.values().items():
             for key, value in keys.items():
                 yield (section, key), value
@@ -168,7 +170,9 @@ def effective_config(node_custom_config: str, host, service: str, variables=None
     return EffectiveConfig(host, service, present, merge)
 
 
-def views(compute_hosts, services=VALIDATED_SERVICES):
+def views(
+    compute_hosts: list[str], services: Iterable[str] = VALIDATED_SERVICES
+) -> list[tuple[str | None, str]]:
     """(host, service) pairs to merge: every service on every compute host, and the
     services of hosts without their own directory (every service when no host has one)."""
     out = [(h, s) for h in compute_hosts for s in services]
@@ -177,8 +181,11 @@ def views(compute_hosts, services=VALIDATED_SERVICES):
 
 
 def effective_configs(
-    node_custom_config: str, compute_hosts=None, services=VALIDATED_SERVICES, variables=None
-):
+    node_custom_config: str,
+    compute_hosts: Iterable[str] | None = None,
+    services: Iterable[str] = VALIDATED_SERVICES,
+    variables: dict[str, Any] | None = None,
+) -> tuple[list[EffectiveConfig], list[kolla_merge.IniParseError]]:
     """Every :class:`EffectiveConfig` of :func:`views`, and the parse errors met.
 
     ``compute_hosts`` None: the hosts of :func:`infer_hosts`.  Returns

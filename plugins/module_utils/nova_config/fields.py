@@ -8,6 +8,7 @@ import difflib
 import math
 import re
 from collections import OrderedDict
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.cpuset import (
     CpuSetError,
@@ -166,75 +167,101 @@ def parse_page_size_kib(value):
     return kib
 
 
-def coerce(ctx, field, value, kind):
-    """Check one field value; return the value to write or None after an error."""
+def _coerce_ratio(ctx, field, value):
+    if isinstance(value, bool):
+        ctx.error(field, value, "is a boolean, expected a number such as 1.0 or 16.0")
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        ctx.error(field, value, "is not a number (expected e.g. 1.0 or 16.0)")
+        return None
+    found = ratio_problem(field, number)
+    if found:
+        ctx.error(field, value, found[0], fix=found[1], code="ratio")
+        return None
+    return number
+
+
+def _coerce_int(ctx, field, value, non_negative):
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (isinstance(value, str) and re.match(r"^-?\d+$", value.strip()))
+    ):
+        ctx.error(field, value, "is not a whole number")
+        return None
+    number = int(value)
+    if non_negative and number < 0:
+        ctx.error(field, value, "cannot be negative", fix="use 0 or more")
+        return None
+    return number
+
+
+def _coerce_bool(ctx, field, value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    ctx.error(field, value, "is not a boolean (true or false)")
+    return None
+
+
+def _coerce_cpuset(ctx, field, value):
+    try:
+        parse_cpuset(value)
+    except CpuSetError as exc:
+        ctx.error(field, value, str(exc), fix="write CPU sets like '4-15,^8'", code="cpuset")
+        return None
+    return str(value).strip()
+
+
+def _coerce_list(ctx, field, value):
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value]
+    ctx.error(field, value, "is not a list")
+    return None
+
+
+def _coerce_choice(ctx, field, value, choices):
+    if str(value) not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1)
+        ctx.error(
+            field,
+            value,
+            "is not one of %s%s" % (", ".join(choices), " (did you mean %r?)" % close[0] if close else ""),
+            fix="use one of %s" % ", ".join(choices),
+        )
+        return None
+    return str(value)
+
+
+_COERCERS = {
+    "ratio": _coerce_ratio,
+    "int0": lambda ctx, field, value: _coerce_int(ctx, field, value, non_negative=True),
+    "int": lambda ctx, field, value: _coerce_int(ctx, field, value, non_negative=False),
+    "bool": _coerce_bool,
+    "cpuset": _coerce_cpuset,
+    "list": _coerce_list,
+    "str": lambda ctx, field, value: str(value),
+}
+
+
+def coerce(ctx: Any, field: str, value: Any, kind: str | tuple[str, ...]) -> Any:
+    """Check one field value; return the value to write or None after an error.
+
+    ``kind`` is a name in ``_COERCERS`` or a tuple of the allowed choices; any other kind passes
+    the value through unchanged.
+    """
     if value is None:
         return None
-    if kind == "ratio":
-        if isinstance(value, bool):
-            ctx.error(field, value, "is a boolean, expected a number such as 1.0 or 16.0")
-            return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            ctx.error(field, value, "is not a number (expected e.g. 1.0 or 16.0)")
-            return None
-        found = ratio_problem(field, number)
-        if found:
-            ctx.error(field, value, found[0], fix=found[1], code="ratio")
-            return None
-        return number
-    if kind in ("int0", "int"):
-        if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and re.match(r"^-?\d+$", value.strip()))
-        ):
-            ctx.error(field, value, "is not a whole number")
-            return None
-        number = int(value)
-        if kind == "int0" and number < 0:
-            ctx.error(field, value, "cannot be negative", fix="use 0 or more")
-            return None
-        return number
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "on", "1"):
-            return True
-        if text in ("false", "no", "off", "0"):
-            return False
-        ctx.error(field, value, "is not a boolean (true or false)")
-        return None
-    if kind == "cpuset":
-        try:
-            parse_cpuset(value)
-        except CpuSetError as exc:
-            ctx.error(field, value, str(exc), fix="write CPU sets like '4-15,^8'", code="cpuset")
-            return None
-        return str(value).strip()
-    if kind == "list":
-        if isinstance(value, str):
-            items = [v.strip() for v in value.split(",") if v.strip()]
-        elif isinstance(value, list | tuple):
-            items = [str(v).strip() for v in value]
-        else:
-            ctx.error(field, value, "is not a list")
-            return None
-        return items
-    if kind == "str":
-        return str(value)
     if isinstance(kind, tuple):
-        if str(value) not in kind:
-            close = difflib.get_close_matches(str(value), kind, n=1)
-            ctx.error(
-                field,
-                value,
-                "is not one of %s%s" % (", ".join(kind), " (did you mean %r?)" % close[0] if close else ""),
-                fix="use one of %s" % ", ".join(kind),
-            )
-            return None
-        return str(value)
-    return value
+        return _coerce_choice(ctx, field, value, kind)
+    coercer = _COERCERS.get(kind)
+    return coercer(ctx, field, value) if coercer else value
 
 
 def unknown_keys(ctx, prefix, given, known):

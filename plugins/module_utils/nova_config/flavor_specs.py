@@ -37,7 +37,7 @@ def _find(name):
     return None
 
 
-def _value_error(validator, value):
+def _value_error(validator, value):  # noqa: PLR0911  one return per validator kind of Nova's extra-spec schema
     spec = validator["value"]
     text = str(value)
     kind = spec["type"]

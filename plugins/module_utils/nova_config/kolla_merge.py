@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
 
 ORPHAN_SECTION = "TEMPORARY_ORPHAN_VARIABLE_SECTION"
 
@@ -56,7 +58,7 @@ class IniParseError(ValueError):
         super().__init__("%s: %s: %r" % (where, message, line))
 
 
-def kolla_sources(node_custom_config, host, service):
+def kolla_sources(node_custom_config: str, host: str, service: str) -> list[str]:
     """The override files Kolla merges for ``service`` on ``host``, in order (step 2 on)."""
     if service not in SERVICES:
         raise ValueError(
@@ -74,7 +76,7 @@ def kolla_sources(node_custom_config, host, service):
     return paths
 
 
-def iter_assignments(text, source=None):
+def iter_assignments(text: str, source: str | None = None) -> Iterator[tuple[str, str, Any, int]]:
     """Parse INI text the way oslo.config's ``iniparser.BaseParser`` does.
 
     Yields ``("section", name, None, lineno)`` for a section header and
@@ -105,7 +107,7 @@ def iter_assignments(text, source=None):
         if line.startswith("["):
             if not line.endswith("]"):
                 raise IniParseError("Invalid section (must end with ])", lineno, line, source)
-            if len(line) <= 2:
+            if len(line) <= len("[]"):
                 raise IniParseError("Empty section name", lineno, line, source)
             yield ("section", line[1:-1], None, lineno)
         elif line.startswith(("#", ";")):
@@ -144,13 +146,13 @@ class KollaMerge:
     in merge order (provenance for findings that name each conflicting value).
     """
 
-    def __init__(self, whitespace=True):
+    def __init__(self, whitespace: bool = True) -> None:
         self.sections = OrderedDict()
         self.origin = {}
         self.history = OrderedDict()
         self._ws = " " if whitespace else ""
 
-    def feed(self, text, source=None):
+    def feed(self, text: str, source: str | None = None) -> None:
         cur_sections = OrderedDict()
         cur_origin = {}
         cur = None
@@ -179,7 +181,7 @@ class KollaMerge:
                 target[key] = value
                 self.origin[(section, key)] = cur_origin[(section, key)]
 
-    def write(self):
+    def write(self) -> str:
         out = []
         for section, values in self.sections.items():
             if section != ORPHAN_SECTION:
@@ -196,7 +198,7 @@ class KollaMerge:
             out.append("\n")
         return "".join(out)
 
-    def values(self):
+    def values(self) -> dict[str, dict[str, str | list[str]]]:
         """section -> key -> value: a str, or a list of str for a multi-value."""
         result = OrderedDict()
         for section, keys in self.sections.items():
@@ -212,7 +214,7 @@ class KollaMerge:
 _JINJA_OPEN = re.compile(r"\{([{%#])")
 
 
-def escape_jinja(value):
+def escape_jinja(value: Any) -> str:
     """Escape ``{{``, ``{%`` and ``{#`` so Kolla's Jinja pass gives back ``value``."""
     return _JINJA_OPEN.sub(lambda m: "{{ '{%s' }}" % m.group(1), str(value))
 
@@ -220,11 +222,11 @@ def escape_jinja(value):
 _OWN_ESCAPE = re.compile(r"\{\{ '\{([{%#])' \}\}")
 
 
-def has_jinja(text):
+def has_jinja(text: str) -> bool:
     return bool(_JINJA_OPEN.search(text))
 
 
-def render_jinja(text, variables=None):
+def render_jinja(text: str, variables: dict[str, Any] | None = None) -> tuple[str, list[str]]:
     """Render an override file as Kolla would, as far as the controller can.
 
     With jinja2 importable, the text is rendered; a variable that is not in
@@ -256,7 +258,7 @@ def render_jinja(text, variables=None):
     return rendered, sorted(set(unresolved))
 
 
-def read_text(path):
+def read_text(path: str) -> str | None:
     """Text of ``path`` or None when Kolla would skip it (missing or unreadable)."""
     if not os.access(path, os.R_OK) or not os.path.isfile(path):
         return None
@@ -264,7 +266,9 @@ def read_text(path):
         return f.read()
 
 
-def merge_texts(sources, whitespace=True, variables=None):
+def merge_texts(
+    sources: list[tuple[str, str | None]], whitespace: bool = True, variables: dict[str, Any] | None = None
+) -> tuple[KollaMerge, list[str]]:
     """Merge ``[(name, text or None), ...]`` in order; returns (KollaMerge, unresolved vars)."""
     merge = KollaMerge(whitespace=whitespace)
     unresolved = set()
@@ -277,12 +281,21 @@ def merge_texts(sources, whitespace=True, variables=None):
     return merge, sorted(unresolved)
 
 
-def merge_files(paths, whitespace=True, variables=None):
+def merge_files(
+    paths: list[str], whitespace: bool = True, variables: dict[str, Any] | None = None
+) -> tuple[KollaMerge, list[str]]:
     """Merge files in order, skipping missing ones, as ``merge_configs`` does."""
     return merge_texts([(p, read_text(p)) for p in paths], whitespace=whitespace, variables=variables)
 
 
-def preview(node_custom_config, host, service, base=None, variables=None, whitespace=True):
+def preview(
+    node_custom_config: str,
+    host: str,
+    service: str,
+    base: str | None = None,
+    variables: dict[str, Any] | None = None,
+    whitespace: bool = True,
+) -> dict[str, Any]:
     """The nova.conf Kolla would write for ``service`` on ``host``.
 
     ``base`` is an optional first file standing in for the role template

@@ -12,7 +12,7 @@ from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.fields 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import problem
 
 
-def check_operator_overrides(plan, node_custom_config, owned_paths):
+def check_operator_overrides(plan, node_custom_config, owned_paths):  # noqa: PLR0912  one branch per documented operator-file check
     """Checks on the files Kolla merges that this collection does not own.
 
     * ``vcpu_pin_set`` anywhere: warning with the cpu_dedicated_set/cpu_shared_set

@@ -146,7 +146,7 @@ def _blazar(ctx, kolla_vars):
     return bool(on)
 
 
-def _scheduler(plan, scheduler, kolla_vars=None):
+def _scheduler(plan, scheduler, kolla_vars=None):  # noqa: PLR0912  one branch per scheduler option
     scheduler = scheduler or {}
     ctx = Ctx(plan, None, None)
     unknown_keys(

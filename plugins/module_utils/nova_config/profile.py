@@ -97,7 +97,7 @@ class HostResult:
         self.fields[(section, option)] = field
 
 
-def resolve_host(plan, host, info, profiles):
+def resolve_host(plan, host, info, profiles):  # noqa: PLR0912  one branch per profile field
     info = info or {}
     name = info.get("profile")
     result = HostResult(host, name)

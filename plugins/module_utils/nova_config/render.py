@@ -5,11 +5,15 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.problems import problem
+
+if TYPE_CHECKING:
+    from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config.plan import Plan
 
 MARKER = "# kolla_ops.nova nova_config: generated from the inventory; edit the profiles, not this file."
 
@@ -18,7 +22,7 @@ def _section_order(section):
     return (0 if section == "DEFAULT" else 1, section)
 
 
-def render_ini(settings, header, comment=None):
+def render_ini(settings: dict[tuple[str, str], Any], header: str, comment: str | None = None) -> str:
     """INI text for ``{(section, option): value}`` with the header, values Jinja-escaped."""
     by_section = OrderedDict()
     for (section, option), value in settings.items():
@@ -35,7 +39,7 @@ def render_ini(settings, header, comment=None):
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_globals(values, header):
+def render_globals(values: dict[str, Any], header: str) -> str:
     lines = [*_header_lines(header), MARKER, "---"]
     for key, value in values.items():
         lines.append("%s: %s" % (key, _yaml_scalar(value)))
@@ -64,7 +68,7 @@ def _header_lines(header):
     return out
 
 
-def desired_files(plan, header):
+def desired_files(plan: Plan, header: str) -> dict[str, str]:
     """relative path -> content for everything the plan writes."""
     files = OrderedDict()
     if plan.shared:
@@ -97,14 +101,14 @@ SERVICE_FILES = ("nova/nova-api.conf", "nova/nova-conductor.conf", "nova/nova-su
 GLOBALS_FILE = "globals.d/kolla_ops_nova.yml"
 
 
-def desired_globals(plan, header):
+def desired_globals(plan: Plan, header: str) -> dict[str, str]:
     """relative path (under CONFIG_DIR) -> content of the Kolla variables file, if any."""
     if plan.kolla_globals:
         return {GLOBALS_FILE: render_globals(plan.kolla_globals, header)}
     return {}
 
 
-def managed_candidates(base):
+def managed_candidates(base: str) -> list[str]:
     """Every path this collection may own under node_custom_config ``base`` (relative).
 
     ``globals.d/kolla_ops_nova.yml`` there is the old, wrong place: a copy this collection
@@ -118,11 +122,13 @@ def managed_candidates(base):
     return out
 
 
-def is_ours(text):
+def is_ours(text: str | None) -> bool:
     return text is not None and MARKER in text
 
 
-def plan_files(base, desired, take_over=False, candidates=None):
+def plan_files(
+    base: str, desired: dict[str, str], take_over: bool = False, candidates: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Compare ``desired`` with the disk: list of actions, and problems for foreign files.
 
     ``candidates``: the relative paths this collection may own under ``base`` (default:
@@ -161,7 +167,7 @@ def plan_files(base, desired, take_over=False, candidates=None):
     return actions, problems
 
 
-def apply_actions(actions, mode=0o640, dir_mode=0o755):
+def apply_actions(actions: list[dict[str, Any]], mode: int = 0o640, dir_mode: int = 0o755) -> None:
     """Write (atomically: temp file + rename in the same directory) or remove files."""
     for action in actions:
         path = action["path"]
@@ -176,19 +182,10 @@ def apply_actions(actions, mode=0o640, dir_mode=0o755):
             continue
         parent = os.path.dirname(path)
         os.makedirs(parent, mode=dir_mode, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=".%s." % os.path.basename(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(action["after"])
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, action["after"], mode=mode)
 
 
-def diffs(actions):
+def diffs(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "before_header": a["path"] if a["before"] else "%s (absent)" % a["path"],

@@ -48,9 +48,9 @@ def scope(path, base):
         return None, None
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base)).split(os.sep)
     name = rel[-1][:-5] if rel[-1].endswith(".conf") else rel[-1]
-    if len(rel) == 3 and rel[0] == "nova":
+    if len(rel) == 3 and rel[0] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<host>/<file>
         return rel[1], "every Nova service" if name == "nova" else name
-    if len(rel) == 2 and rel[0] == "nova":
+    if len(rel) == 2 and rel[0] == "nova":  # noqa: PLR2004  path depth under the override tree: nova/<file>
         return "every host", name
     if len(rel) == 1 and name in ("global", "nova"):
         return "every host", "every Nova service"

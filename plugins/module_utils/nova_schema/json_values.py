@@ -28,6 +28,7 @@ JSON_OPTIONS = {
 # name required. PCI_VENDOR_PATTERN is nova/pci/utils.py's; the enums are
 # nova/objects/fields.py PciDeviceType (vdpa excluded, as in Nova) and PCINUMAAffinityPolicy.
 _HEX4 = re.compile(r"^[\da-fA-F]{4}$")
+_ALIAS_NAME_MAX = 256  # nova/pci/request.py alias schema: "name" has maxLength 256
 ALIAS_PROPERTIES = {
     "name": None,
     "capability_type": ("pci",),
@@ -57,8 +58,8 @@ def _alias_problem(spec) -> str | None:
         if not isinstance(value, str):
             return "alias property %s must be a string, got %r" % (key, value)
         rule = ALIAS_PROPERTIES[key]
-        if key == "name" and not 1 <= len(value) <= 256:
-            return "alias name must be 1 to 256 characters"
+        if key == "name" and not 1 <= len(value) <= _ALIAS_NAME_MAX:
+            return "alias name must be 1 to %d characters" % _ALIAS_NAME_MAX
         if isinstance(rule, tuple) and value not in rule:
             return "alias %s %r is not one of %s" % (key, value, ", ".join(rule))
         if hasattr(rule, "match") and not rule.match(value):

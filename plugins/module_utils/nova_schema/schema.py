@@ -25,6 +25,7 @@ finding this module returns has its value, message and fix masked.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_schema.data import (
     nova_31,
@@ -59,7 +60,7 @@ class SchemaError(ValueError):
     """An unknown release or unreadable schema data."""
 
 
-def release_major(release):
+def release_major(release: Any) -> str:
     """``34``, ``"34.0.1"``, ``"2026.2"``, ``"nova-34"`` -> ``"34"``."""
     text = str(release if release is not None else DEFAULT_RELEASE).strip().lower()
     text = text.removeprefix("nova-").removeprefix("nova")
@@ -77,7 +78,7 @@ def release_major(release):
 _CACHE = {}
 
 
-def load_schema(release=None):
+def load_schema(release: Any = None) -> Schema:
     major = release_major(release)
     if major not in _CACHE:
         mod = _DATA[major]
@@ -86,12 +87,12 @@ def load_schema(release=None):
     return _CACHE[major]
 
 
-def norm(name):
+def norm(name: str) -> str:
     return name.strip().replace("-", "_")
 
 
 class Schema:
-    def __init__(self, major, doc):
+    def __init__(self, major: str, doc: dict[str, Any]) -> None:
         self.major = major
         self.version = doc["nova"]
         self.series = doc["series"]
@@ -102,22 +103,22 @@ class Schema:
                 for old_section, old_name in opt.get("old", []):
                     self.aliases.setdefault((old_section, norm(old_name)), (section, name))
 
-    def option(self, section, name):
+    def option(self, section: str, name: str) -> dict[str, Any] | None:
         return self.sections.get(section, {}).get(norm(name))
 
-    def has_auth_plugin(self, section):
+    def has_auth_plugin(self, section: str) -> bool:
         return "auth_type" in self.sections.get(section, {})
 
-    def known(self, section, name):
+    def known(self, section: str, name: str) -> bool:
         name = norm(name)
         if self.option(section, name) is not None:
             return True
         return self.has_auth_plugin(section) and name in AUTH_PLUGIN_OPTIONS
 
-    def default(self, section, name):
+    def default(self, section: str, name: str) -> Any:
         opt = self.option(section, name) or {}
         return opt.get("d")
 
 
-def all_schemas():
+def all_schemas() -> dict[str, Schema]:
     return {major: load_schema(major) for major in RELEASES}

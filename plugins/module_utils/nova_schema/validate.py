@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Any
 
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_config import kolla_merge
 from ansible_collections.kolla_ops.nova.plugins.module_utils.nova_schema.json_values import (
@@ -31,7 +32,46 @@ def _finding(severity, code, message, where=None, fix=None, **extra):
     return result
 
 
-def check_value(opt, value):
+_PORT_MAX = 65535
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _type_problem(kind, text):  # noqa: PLR0911  one verdict per option type
+    """Return ((code, message) or None, the number parsed for numeric kinds or None)."""
+    if kind in ("integer", "port"):
+        try:
+            number = int(text)
+        except ValueError:
+            return ("type", "%r is not an integer" % text), None
+        if kind == "port" and not 0 <= number <= _PORT_MAX:
+            return ("range", "%d is not a port number (0-%d)" % (number, _PORT_MAX)), None
+        return None, number
+    if kind == "float":
+        try:
+            return None, float(text)
+        except ValueError:
+            return ("type", "%r is not a number" % text), None
+    if kind == "boolean" and text.lower() not in _BOOL:
+        return ("type", "%r is not a boolean (true/false, yes/no, on/off, 1/0)" % text), None
+    if kind == "dict":
+        for item in filter(None, (i.strip() for i in text.split(","))):
+            if ":" not in item:
+                return ("type", "%r is not a key:value list (item %r has no ':')" % (text, item)), None
+    if kind == "uri" and not _URI.match(text):
+        return ("type", "%r is not a URI (scheme://...)" % text), None
+    return None, None
+
+
+def _range_problem(opt, text, number):
+    lo, hi = opt.get("min"), opt.get("max")
+    if lo is not None and number < lo:
+        return ("range", "%s is below the minimum %s" % (text, lo))
+    if hi is not None and number > hi:
+        return ("range", "%s is above the maximum %s" % (text, hi))
+    return None
+
+
+def check_value(opt: dict, value: Any) -> tuple[str, str] | None:
     """Return (code, message) when ``value`` is not acceptable for ``opt``, else None."""
     if value is None:
         return None
@@ -39,35 +79,13 @@ def check_value(opt, value):
     if text == "" or kolla_merge.has_jinja(text):
         return None
     kind = opt.get("t", "string")
-    number = None
-    if kind in ("integer", "port"):
-        try:
-            number = int(text)
-        except ValueError:
-            return ("type", "%r is not an integer" % text)
-        if kind == "port" and not 0 <= number <= 65535:
-            return ("range", "%d is not a port number (0-65535)" % number)
-    elif kind == "float":
-        try:
-            number = float(text)
-        except ValueError:
-            return ("type", "%r is not a number" % text)
-    elif kind == "boolean":
-        if text.lower() not in _BOOL:
-            return ("type", "%r is not a boolean (true/false, yes/no, on/off, 1/0)" % text)
-    elif kind == "dict":
-        for item in filter(None, (i.strip() for i in text.split(","))):
-            if ":" not in item:
-                return ("type", "%r is not a key:value list (item %r has no ':')" % (text, item))
-    elif kind == "uri":
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-            return ("type", "%r is not a URI (scheme://...)" % text)
+    problem, number = _type_problem(kind, text)
+    if problem:
+        return problem
     if number is not None:
-        lo, hi = opt.get("min"), opt.get("max")
-        if lo is not None and number < lo:
-            return ("range", "%s is below the minimum %s" % (text, lo))
-        if hi is not None and number > hi:
-            return ("range", "%s is above the maximum %s" % (text, hi))
+        problem = _range_problem(opt, text, number)
+        if problem:
+            return problem
     choices = opt.get("c")
     if choices and kind not in ("list", "boolean") and text not in [str(c) for c in choices]:
         close = difflib.get_close_matches(text, [str(c) for c in choices], n=1)
@@ -233,23 +251,31 @@ def validate_entries(entries, release=None, file=None):
                     where=where,
                 )
             )
-        kind = json_kind(section, name)
-        for i, v in enumerate(values):
-            bad = check_value(opt, v)
-            if not bad and kind and isinstance(v, str):
-                problem = json_problem(kind, v)
-                bad = ("invalid_json", problem) if problem else None
-            if bad:
-                findings.append(
-                    _finding(
-                        "error",
-                        bad[0],
-                        "[%s] %s: %s" % (section, option, bad[1]),
-                        fix=_fix_for(opt, bad[0]),
-                        where=dict(where, value=v, line=lines[i] if lines and i < len(lines) else line),
-                    )
-                )
+        findings.extend(_value_findings(opt, section, option, values, lines, where))
     return [mask_finding(f) for f in findings]
+
+
+def _value_findings(opt, section, option, values, lines, where):
+    """Errors for the values of one option (its type, range and choices; JSON where Nova reads
+    JSON), each naming its own line when ``lines`` has one per value."""
+    kind = json_kind(section, option)
+    out = []
+    for i, v in enumerate(values):
+        bad = check_value(opt, v)
+        if not bad and kind and isinstance(v, str):
+            problem = json_problem(kind, v)
+            bad = ("invalid_json", problem) if problem else None
+        if bad:
+            out.append(
+                _finding(
+                    "error",
+                    bad[0],
+                    "[%s] %s: %s" % (section, option, bad[1]),
+                    fix=_fix_for(opt, bad[0]),
+                    where=dict(where, value=v, line=lines[i] if lines and i < len(lines) else where["line"]),
+                )
+            )
+    return out
 
 
 def _fix_for(opt, code):

@@ -21,7 +21,11 @@ other rule is the more likely root cause of the same requests.
 from __future__ import annotations
 
 import datetime
+import json
+import os
+from typing import Any
 
+from ansible_collections.kolla_ops.nova.plugins.module_utils.common.io import atomic_write
 from ansible_collections.kolla_ops.nova.plugins.module_utils.common.masking import mask_deep
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -311,3 +315,33 @@ def to_check_report(report):
         "summary": summary,
         "results": results,
     }
+
+
+def with_timelines(results: list[dict], timelines: Any) -> list[dict]:
+    """``results`` with each host's ``timeline`` extended by that host's entry in ``timelines``
+    (results of another nova_log_triage run, in any form ``host_results`` accepts)."""
+    if not timelines:
+        return results
+    by_host = {r.get("host"): r for r in host_results(timelines)}
+    merged = []
+    for r in results:
+        r = dict(r)
+        extra = by_host.get(r.get("host"))
+        if extra:
+            r["timeline"] = list(r.get("timeline", [])) + list(extra.get("timeline", []))
+        merged.append(r)
+    return merged
+
+
+def write_report_files(dest: str, basename: str, report: dict, text: str) -> dict[str, str]:
+    """Write ``<basename>.json`` and ``<basename>.txt`` under ``dest`` (created when missing),
+    each atomically and readable by the owner only; return ``{"json": path, "text": path}``.
+    Raises OSError."""
+    os.makedirs(dest, exist_ok=True)
+    paths = {
+        "json": os.path.join(dest, basename + ".json"),
+        "text": os.path.join(dest, basename + ".txt"),
+    }
+    atomic_write(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n", mode=0o600)
+    atomic_write(paths["text"], text, mode=0o600)
+    return paths

@@ -49,7 +49,7 @@ def host_service_of(path, default_host):
     parts = os.path.abspath(path).split(os.sep)
     name = parts[-1][:-5] if parts[-1].endswith(".conf") else parts[-1]
     parent = parts[-2] if len(parts) > 1 else ""
-    grand = parts[-3] if len(parts) > 2 else ""
+    grand = parts[-3] if len(parts) > 2 else ""  # noqa: PLR2004  the third path component from the end
     if grand == "nova" and parent not in ("", "nova"):
         return parent, name  # per-host override
     if name == "nova" and parent.startswith("nova-"):

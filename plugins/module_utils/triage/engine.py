@@ -75,6 +75,9 @@ _UPPER_LEVELS = (b" INFO ", b" DEBUG ", b" ERROR ", b" WARNING ", b" CRITICAL ",
 WARNING_NEEDLES = (b" WARNING ", b": warning : ")
 
 
+_MAX_GROUPS = 100  # distinct unmatched-message groups kept per service; the rest count as "(other messages)"
+
+
 def service_from_filename(name):
     """``nova-compute.log.1.gz`` -> ``nova-compute``; ``libvirtd.log`` -> ``libvirtd``."""
     base = name.rsplit("/", 1)[-1]
@@ -94,6 +97,9 @@ _UNDATED = re.compile(rb"\n(?!20)")
 MAX_UNDATED = 256
 
 
+_TAIL = 4  # bytes the undated-line regex still reads after one hyperscan pass found none
+
+
 def _undated_lines(block, end):
     """Starts of the lines of ``block[:end]`` that do not begin with a full date, when the
     block is an oslo.log/libvirt file's (its first line dated, at most ``MAX_UNDATED`` others:
@@ -102,10 +108,10 @@ def _undated_lines(block, end):
         return None
     found = []
     start = 0
-    if end > 4 and accel.all_lines_dated(block, end):
+    if end > _TAIL and accel.all_lines_dated(block, end):
         # one hyperscan pass found no undated line up to the last three bytes: the regex
         # only reads those (it may match there: ``(?!20)`` does not see past ``end - 1``)
-        start = end - 4
+        start = end - _TAIL
     for m in _UNDATED.finditer(block, start, end - 1):  # the last newline starts no line
         found.append(m.start() + 1)
         if len(found) > MAX_UNDATED:
@@ -146,7 +152,7 @@ _SEV = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 class Engine:
     """Scan log streams with a rule set; ``result()`` returns plain data."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917  one parameter per triage option
         self,
         rules,
         since=None,
@@ -313,7 +319,7 @@ class Engine:
         if uncounted:
             entry["bytes_lines_not_counted"] = entry.get("bytes_lines_not_counted", 0) + uncounted
 
-    def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):
+    def _scan_block(self, block, end, needles, state, skip_tb=False, undated=()):  # noqa: PLR0912, PLR0915  hot loop, one frame
         hits = {}
         find = block.find
         rfind = block.rfind
@@ -460,7 +466,7 @@ class Engine:
         text = _NUMBERS.sub("N", _IDS.sub("N", text))
         group = "%s: %s" % (logger, text)
         groups = entry["groups"]
-        if group in groups or len(groups) < 100:
+        if group in groups or len(groups) < _MAX_GROUPS:
             groups[group] = groups.get(group, 0) + 1
         else:
             groups["(other messages)"] = groups.get("(other messages)", 0) + 1

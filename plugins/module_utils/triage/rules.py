@@ -98,7 +98,7 @@ def parse_option(text):
     return m.group("section"), m.group("option")
 
 
-def validate_rule(rule, check_regex=True):
+def validate_rule(rule, check_regex=True):  # noqa: PLR0912  one branch per rule key checked
     """Raise RuleError when ``rule`` (a dict) is not a usable rule; return it with defaults filled.
 
     ``check_regex=False`` skips compiling the signatures (the shipped library: its unit tests

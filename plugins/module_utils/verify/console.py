@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ansible.module_utils.urls import open_url
@@ -61,7 +62,7 @@ def check_console(report: Report, result: dict[str, Any] | None) -> None:
         )
     elif (
         probe.get("status") is not None
-        and int(probe["status"]) >= 400
+        and int(probe["status"]) >= HTTPStatus.BAD_REQUEST
         # a serial console proxy speaks websocket only: any HTTP answer means it listens
         and result.get("type") != "serial"
     ):

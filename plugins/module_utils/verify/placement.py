@@ -40,6 +40,9 @@ PROFILE_OPTIONS = {
 
 
 # --- hypervisors, providers ----------------------------------------------------------------
+_TOLERANCE = 1e-6  # ratios and sizes read back from Placement as floats
+
+
 def check_hosts(
     report: Report,
     compute_hosts: list[str],
@@ -174,7 +177,7 @@ def resolve_provider(
 
 def _same(a, b):
     try:
-        return abs(float(a) - float(b)) < 1e-6
+        return abs(float(a) - float(b)) < _TOLERANCE
     except (TypeError, ValueError):
         return a == b
 
