@@ -138,15 +138,15 @@ def test_undated_lines_same_both_ways(monkeypatch):
         "2026-11-20 10:00:00 no newline at all",
     ]
     rnd = __import__("random").Random(7)
-    for _ in range(200):
+    for _case in range(200):
         lines = [
             rnd.choice([dated, "20\n", "2\n", "\n", " x\n", "201\n", dated[:5]])
-            for _ in range(rnd.randint(1, 9))
+            for _line in range(rnd.randint(1, 9))
         ]
         blocks.append(dated + "".join(lines))
     for text in blocks:
         data = text.encode()
-        for end in {len(data), max(1, len(data) - 1), max(1, len(data) // 2)}:
+        for end in sorted({len(data), max(1, len(data) - 1), max(1, len(data) // 2)}):
             fast = engine_mod._undated_lines(data, end)
             monkeypatch.setattr(accel, "all_lines_dated", lambda block, end: None)
             pure = engine_mod._undated_lines(data, end)
