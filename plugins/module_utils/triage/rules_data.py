@@ -176,6 +176,7 @@ RULES = [
             "Executable not found: [^ "
             "]*/(sg_scan|multipath|multipathd|iscsiadm|systool|nc|genisoimage|mkisofs|cryptsetup|blockdev|nvme)",
             "(systool|sg_scan|multipath|iscsiadm|genisoimage|mkisofs) is not installed",
+            "Multipath call failed exit",
         ],
         "explanation": "The command nova or os-brick runs is missing in the nova_compute image or on the "
         "host (sg3-utils for sg_scan, multipath-tools, genisoimage for config drives, "
@@ -512,7 +513,12 @@ RULES = [
         "severity": "high",
         "priority": 58,
         "services": ["*"],
-        "signatures": ["PortBindingFailed", "Binding failed for port", "vif_type=binding_failed"],
+        "signatures": [
+            "PortBindingFailed",
+            "Binding failed for port",
+            "vif_type=binding_failed",
+            "Failed to bind port [^ ]+ on host",
+        ],
         "explanation": "No ML2 mechanism driver could bind the port on the host: the L2 agent is down or "
         "not running there, or bridge mappings lack the network's physnet.",
         "config": ["neutron ml2 [ml2_type_flat]/[ovs] bridge_mappings"],
@@ -1812,6 +1818,7 @@ RULES = [
             "OverQuota",
             "ProjectOverLimit",
             "is over a limit for",
+            "Maximum number of [a-z_ ]+ allowed \\([0-9]+\\) exceeded for quota",
         ],
         "explanation": "The project asked for more instances, cores, RAM or server-group members than "
         "its quota (legacy quotas) or registered limit (unified limits, [quota] driver = "
@@ -2457,6 +2464,202 @@ RULES = [
             "WARNING keystoneauth.identity.generic.base [req-...] Failed to discover available "
             "identity versions when contacting https://keystone:35357."
         ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-scheduler-filter-not-found",
+        "title": "a configured scheduler filter does not exist in this release",
+        "category": "config_invalid",
+        "severity": "high",
+        "priority": 72,
+        "services": ["*"],
+        "signatures": ["Scheduler Host Filter [^ ]+ could not be found", "SchedulerHostFilterNotFound"],
+        "explanation": 'nova raises SchedulerHostFilterNotFound ("Scheduler Host Filter %(filter_name)s '
+        'could not be found.") when the enabled filter list names a filter this nova '
+        "release does not ship (a filter from a newer release, a removed one such as "
+        "RamFilter/DiskFilter, or a typo).",
+        "config": ["[filter_scheduler] enabled_filters", "[filter_scheduler] available_filters"],
+        "fix": "grep -E '^(enabled|available)_filters' /etc/kolla/nova-scheduler/nova.conf\n"
+        "# drop the filter this release does not have, then: kolla-ansible -i <inventory> "
+        "reconfigure --tags nova\n",
+        "references": ["https://github.com/rcbops/ansible-lxc-rpc/issues/326"],
+        "examples": [
+            '{"message": "Scheduler Host Filter AggregateDiskFilter could not be found.", '
+            '"code": 404, "created": "2014-10-16T18:55:15Z"}'
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "db-migration-ddl-failed",
+        "title": "a database migration step (DDL) failed during db sync",
+        "category": "db_schema_mismatch",
+        "severity": "critical",
+        "priority": 75,
+        "services": ["*"],
+        "signatures": [
+            "(OperationalError|ProgrammingError|InternalError|IntegrityError)\\)? "
+            "\\([0-9]{4}, .*(ALTER|CREATE|DROP) (TABLE|INDEX)"
+        ],
+        "explanation": "A schema migration (sqlalchemy-migrate or alembic, run by nova-manage db sync / "
+        "api_db sync) sent ALTER/CREATE/DROP and the database refused it (foreign key "
+        "still referencing a column, lock, unsupported type); the schema stays between "
+        "two versions.",
+        "config": ["[database] connection", "[api_database] connection"],
+        "fix": "docker exec nova_api nova-manage db version; docker exec nova_api nova-manage api_db "
+        "version\n"
+        "# fix what the database refused (see the MySQL error number), then run the sync again:\n"
+        "docker exec nova_api nova-manage api_db sync && docker exec nova_api nova-manage db "
+        "sync\n",
+        "references": ["https://github.com/openstack/nova/pull/7"],
+        "examples": [
+            'CRITICAL nova [-](OperationalError) (1025, "Error on rename of '
+            "'./nova/#sql-56db_22' to './nova/instance_actions' (errno: 150)\") '\\nALTER "
+            "TABLE instance_actions DROP COLUMN instance_id' ()"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-dep-libvirt-binding-mismatch",
+        "title": "the libvirt Python binding does not match the libvirt on the host",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 66,
+        "services": ["*"],
+        "signatures": ["has no attribute '?VIR_[A-Z0-9_]+"],
+        "explanation": "nova uses a libvirt constant (VIR_...) the imported libvirt Python module does "
+        "not define: the binding was built for another libvirt (e.g. installed from PyPI "
+        "instead of the distro package), so calls fail and nova-compute can hang.",
+        "config": [],
+        "fix": "docker exec nova_compute python3 -c 'import libvirt; print(libvirt.__file__, "
+        "libvirt.getVersion())'\n"
+        "docker exec nova_libvirt libvirtd --version\n"
+        "# use the distro python3-libvirt that matches libvirtd (or the matching Kolla image "
+        "tag), restart nova_compute\n",
+        "references": ["https://github.com/vexxhost/atmosphere/issues/741"],
+        "examples": [
+            "ERROR nova.compute.manager AttributeError: module 'libvirt' has no attribute "
+            "'VIR_CONNECT_LIST_NODE_DEVICES_CAP_VDPA'"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-dep-python-packaging",
+        "title": "a Python package on the host breaks service start-up (version/requirement resolution)",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": [
+            "pkg_resources[.a-z]*\\.(DistributionNotFound|VersionConflict|ContextualVersionConflict)",
+            "packaging\\.version\\.InvalidVersion",
+        ],
+        "explanation": "At start-up the service resolves its Python entry points and requirements "
+        "(pkg_resources); an installed package is missing, has a conflicting version, or "
+        "carries a version string the installed setuptools no longer accepts, so the "
+        "service exits.",
+        "config": [],
+        "fix": "python3 -m pip check    # inside the service container / venv\n"
+        "# install the required versions (constraints of the release) or pin setuptools; restart "
+        "the service\n",
+        "references": ["https://github.com/kubernetes/cloud-provider-openstack/pull/2108"],
+        "examples": [
+            "CRITICAL placement [-] Unhandled error: "
+            "pkg_resources.extern.packaging.version.InvalidVersion: Invalid version: "
+            "'1.16.0-unknown' (package: gpg)"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-dep-optional-client-missing",
+        "title": "an optional client library is not installed (module is None)",
+        "category": "host_dependency_missing",
+        "severity": "medium",
+        "priority": 40,
+        "services": ["*"],
+        "signatures": ["'NoneType' object has no attribute '(Client|client)'"],
+        "explanation": "Services import optional client libraries (cinderclient, os-brick, swiftclient "
+        '...) as "module = None" when they are missing; the first call through that '
+        "module fails with 'NoneType' object has no attribute 'Client'.",
+        "config": [],
+        "fix": "python3 -c 'import cinderclient, os_brick'    # in the failing service's container\n"
+        "# add the missing package to the image (or use the matching Kolla image), restart the "
+        "service\n",
+        "references": ["https://github.com/vexxhost/atmosphere/issues/36"],
+        "examples": [
+            "Caught error: 'NoneType' object has no attribute 'Client': AttributeError: "
+            "'NoneType' object has no attribute 'Client'"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "migration-remote-command-failed",
+        "title": "a command nova runs over SSH on the destination compute failed",
+        "category": "migration_failure",
+        "severity": "high",
+        "priority": 60,
+        "services": ["*"],
+        "signatures": ["Command: (ssh|scp|rsync) [^|]*/instances/"],
+        "explanation": "Resize and cold migration create the instance directory and copy disks on the "
+        "destination with ssh/scp/rsync as the nova user; the remote command failed (nova "
+        "user has no shell or keys, nova_ssh down, directory not writable), so the "
+        "migration stops.",
+        "config": ["kolla: enable_nova_ssh", "kolla: nova_ssh_port", "nova user shell and SSH keys"],
+        "fix": "docker exec -u nova nova_compute ssh -p 8022 -o BatchMode=yes <dest-migration-address> "
+        "mkdir -p /var/lib/nova/instances/test\n"
+        "kolla-ansible -i <inventory> deploy --tags nova --limit <src>,<dest>     # "
+        "re-distributes keys\n",
+        "references": ["https://github.com/rcbops/ansible-lxc-rpc/issues/587"],
+        "examples": [
+            "Command: ssh 192.0.2.13 mkdir -p /var/lib/nova/instances/e24af2e7-2ab3-4036-ac74-66c39ae23d0f"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "migration-instance-busy",
+        "title": "migration refused because the instance is in a transitional state",
+        "category": "migration_failure",
+        "severity": "medium",
+        "priority": 44,
+        "services": ["*"],
+        "levels": ["INFO", "WARNING", "ERROR", "CRITICAL"],
+        "needles": ["Cannot 'os-migrateLive'", "Cannot 'migrate'", "Cannot 'resize'", "Cannot 'evacuate'"],
+        "needle_services": ["nova-api"],
+        "signatures": [
+            "Cannot '(os-migrateLive|migrate|resize|evacuate|confirmResize|revertResize)' "
+            "(instance [^ ]+ )?while (it|instance) is in (task_state|vm_state) "
+        ],
+        "explanation": "The API refuses (409, InstanceInvalidState) a live/cold migration, resize or "
+        "evacuation while the instance is still in another task (an earlier migration not "
+        "finished or stuck).",
+        "config": [],
+        "fix": "openstack server show <server> -c status -c OS-EXT-STS:task_state\n"
+        "openstack server migration list --server <server>\n"
+        "# wait for / abort the running migration (openstack server migration abort), or reset a "
+        "stuck task state\n",
+        "references": ["https://github.com/ContainX/openstack4j/issues/257"],
+        "examples": [
+            '{"conflictingRequest": {"message": "Cannot \'os-migrateLive\' while instance is in '
+            'task_state migrating", "code": 409}}'
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "vif-type-unsupported",
+        "title": "the VIF type neutron bound is not supported by this nova VIF driver",
+        "category": "vif_plugging_failure",
+        "severity": "high",
+        "priority": 56,
+        "services": ["*"],
+        "signatures": ["Unexpected vif_type="],
+        "explanation": 'nova\'s libvirt VIF driver raises "Unexpected vif_type=%s" when neutron bound '
+        "the port with a VIF type this nova does not know (a mechanism driver newer than "
+        "nova, or os-vif/plugin missing); the instance fails to spawn.",
+        "config": ["neutron [ml2] mechanism_drivers", "os-vif plugins on the compute"],
+        "fix": "openstack port show <port-id> -c binding_vif_type -c binding_host_id\n"
+        "# install the nova/os-vif version (or plugin) that supports this vif_type, or bind with "
+        "a supported driver\n",
+        "references": ["https://github.com/projectcalico/felix/issues/868"],
+        "examples": ["NovaException: Unexpected vif_type=tap"],
         "source": "sourced.yml",
     },
 ]
