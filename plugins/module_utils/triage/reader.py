@@ -287,6 +287,16 @@ def parse_line(line: str) -> Line:
     return p
 
 
+def _libvirt_bare(rest: str, outer_ts) -> Line | None:
+    """A libvirtd / virtqemud line without its own date (``1234: error : ...``), or None."""
+    m = _LIBVIRT_BARE.match(rest)
+    if m is None:
+        return None
+    return Line(
+        "libvirt-bare", rest, outer_ts, m.group("pid"), _level(m.group("level")), "libvirt", m.group("msg")
+    )
+
+
 def _parse_core(rest, outer_ts, outer_pid, from_syslog):
     c = rest[:1]
     if c.isdigit():
@@ -314,17 +324,9 @@ def _parse_core(rest, outer_ts, outer_pid, from_syslog):
             if level is None:
                 return Line("oslo-stub", rest, ts, m.group("pid"))
             return Line(fmt, rest, ts, m.group("pid"), _level(level), m.group("logger"), m.group("msg") or "")
-        m = _LIBVIRT_BARE.match(rest)
-        if m is not None:
-            return Line(
-                "libvirt-bare",
-                rest,
-                outer_ts,
-                m.group("pid"),
-                _level(m.group("level")),
-                "libvirt",
-                m.group("msg"),
-            )
+        line = _libvirt_bare(rest, outer_ts)
+        if line is not None:
+            return line
     elif c.isupper():
         m = _OSLO_BARE.match(rest)
         if m is not None:
@@ -344,17 +346,9 @@ def _parse_core(rest, outer_ts, outer_pid, from_syslog):
                 "cli", rest, outer_ts, None, _level(m.group("level")), m.group("exc") or "cli", m.group("msg")
             )
     elif c.islower():
-        m = _LIBVIRT_BARE.match(rest)
-        if m is not None:
-            return Line(
-                "libvirt-bare",
-                rest,
-                outer_ts,
-                m.group("pid"),
-                _level(m.group("level")),
-                "libvirt",
-                m.group("msg"),
-            )
+        line = _libvirt_bare(rest, outer_ts)
+        if line is not None:
+            return line
         m = _QEMU.match(rest)
         if m is not None:
             return Line("qemu", rest, outer_ts, outer_pid, None, m.group("prog"), m.group("msg"))
