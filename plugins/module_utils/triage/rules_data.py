@@ -724,7 +724,12 @@ RULES = [
         "severity": "medium",
         "priority": 61,
         "services": ["*"],
-        "signatures": ["NOT_FOUND - no queue", "Queue.declare: \\(404\\)"],
+        "signatures": [
+            "NOT_FOUND - no queue",
+            "Queue.declare: \\(404\\)",
+            "The reply [^ ]+ failed to send after [0-9]+ seconds due to a (missing queue|broker issue)",
+            "MessageUndeliverable error, source exception",
+        ],
         "explanation": "A queue the service expected was deleted (broker restart without durable queues, "
         "a partition, a cluster reset). The service usually re-declares; repeated errors "
         "need a restart of the service.",
@@ -734,7 +739,10 @@ RULES = [
         "examples": [
             "2026-11-21 07:24:00.001 7 ERROR oslo.messaging._drivers.impl_rabbit [-] Failed to "
             "consume message from queue: Basic.consume: (404) NOT_FOUND - no queue "
-            "'reply_4b1c2d3e' in vhost '/': amqp.exceptions.NotFound"
+            "'reply_4b1c2d3e' in vhost '/': amqp.exceptions.NotFound",
+            "ERROR oslo_messaging._drivers.amqpdriver The reply <id> failed to send after 60 "
+            "seconds due to a missing queue (reply_2facd0a5...). Abandoning... : "
+            "MessageUndeliverable",
         ],
         "source": "control.yml",
     },
@@ -806,8 +814,8 @@ RULES = [
         "priority": 75,
         "services": ["*"],
         "signatures": [
-            '\\(1146, "Table .* doesn.t exist',
-            '\\(1054, "Unknown column',
+            '\\(1146, u?"Table .* doesn.t exist',
+            '\\(1054, u?"Unknown column',
             "no such table: ",
             "DBMigrationError",
             "Database schema file with version [0-9]+ doesn.t exist",
@@ -826,7 +834,9 @@ RULES = [
             "2026-11-21 07:27:00.001 21 ERROR nova.api.openstack.wsgi "
             "[req-8d2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f admin admin - - -] Unexpected exception "
             "in API method: oslo_db.exception.DBError: (pymysql.err.ProgrammingError) (1146, "
-            "\"Table 'nova_api.share_mapping' doesn't exist\")"
+            "\"Table 'nova_api.share_mapping' doesn't exist\")",
+            'Error: (pymysql.err.InternalError) (1054, u"Unknown column '
+            "'cell_mappings.disabled' in 'field list'\")",
         ],
         "source": "control.yml",
     },
@@ -840,6 +850,7 @@ RULES = [
         "signatures": [
             "online_data_migrations",
             "Some migrations failed unexpectedly",
+            "Not all [a-z_ ]+ have been migrated to the API database",
             "have not been migrated",
         ],
         "explanation": "Records still need `nova-manage db online_data_migrations` from the previous "
@@ -850,7 +861,8 @@ RULES = [
         "docker exec nova_api nova-status upgrade check\n",
         "examples": [
             "2026-11-21 07:28:00.001 7 ERROR nova.cmd.manage [-] Some migrations failed "
-            "unexpectedly. Check log for details."
+            "unexpectedly. Check log for details.",
+            "ERROR (Conflict): Not all flavors have been migrated to the API database (HTTP 409)",
         ],
         "source": "control.yml",
     },
@@ -2660,6 +2672,154 @@ RULES = [
         "a supported driver\n",
         "references": ["https://github.com/projectcalico/felix/issues/868"],
         "examples": ["NovaException: Unexpected vif_type=tap"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "config-libvirt-cpu-model",
+        "title": "the libvirt CPU model configuration is invalid for this host",
+        "category": "config_invalid",
+        "severity": "high",
+        "priority": 64,
+        "services": ["*"],
+        "signatures": [
+            "A CPU model name should not be set when a host CPU model is requested",
+            "Config requested a custom CPU model, but no model name was provided",
+            "Config requested an explicit CPU model, but the current libvirt hypervisor",
+            "The cpu_models option is (not )?required when cpu_mode",
+            "CPU Flags .* are not compatible with host CPU",
+            "[Uu]nknown CPU feature [^ ]+",
+        ],
+        "explanation": "The [libvirt] cpu_mode / cpu_models / cpu_model_extra_flags combination is one "
+        "nova or libvirt refuses: a model named with host-model/host-passthrough, no "
+        "model with custom, or an extra CPU flag libvirt does not know (flags must be "
+        "lower case libvirt feature names).",
+        "config": ["[libvirt] cpu_mode", "[libvirt] cpu_models", "[libvirt] cpu_model_extra_flags"],
+        "fix": "grep -E 'cpu_mode|cpu_model' /etc/kolla/nova-compute/nova.conf\n"
+        "docker exec nova_libvirt virsh cpu-models x86_64      # valid model names\n"
+        "# cpu_models only with cpu_mode = custom; extra flags in lower case; then restart "
+        "nova_compute\n",
+        "references": [
+            "https://github.com/bloomberg/chef-bcpc/pull/1762",
+            "https://opendev.org/openstack/nova/commit/8e438eda9bb16cdd3b627b93da2435572275b921",
+        ],
+        "examples": [
+            "Invalid: A CPU model name should not be set when a host CPU model is requested",
+            'will fail with: "libvirtError: internal error: Unknown CPU feature FOO".',
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "console-proxy-handler-permission",
+        "title": "the console proxy cannot read a file it needs (key, certificate, web client)",
+        "category": "console_proxy",
+        "severity": "high",
+        "priority": 60,
+        "services": ["*"],
+        "needle_services": ["nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy"],
+        "levels": ["INFO", "WARNING", "ERROR"],
+        "needles": ["Errno 13"],
+        "signatures": ["handler exception: \\[Errno 13\\] Permission denied"],
+        "explanation": "websockify's request handler in the console proxy failed with EACCES: a file the "
+        "proxy opens per connection (VeNCrypt client key/certificate, TLS key, noVNC "
+        "files) is not readable by the service user.",
+        "config": [
+            "[vnc] vencrypt_client_key",
+            "[vnc] vencrypt_client_cert",
+            "[DEFAULT] key",
+            "[DEFAULT] cert",
+        ],
+        "fix": "docker exec nova_novncproxy ls -l /etc/nova /etc/pki/nova-novnc 2>/dev/null\n"
+        "# make the key/cert readable by the nova group (0640 root:nova), restart "
+        "nova_novncproxy\n",
+        "references": [
+            "https://opendev.org/openstack/openstack-ansible-os_nova/commit/87fec8b45578cc232b2c4f152073118f102a97fa"
+        ],
+        "examples": ["handler exception: [Errno 13] Permission denied"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-dep-module-attribute-missing",
+        "title": "a Python library on the host has another API than the service expects",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 58,
+        "services": ["*"],
+        "signatures": ["module '[A-Za-z0-9_.]+' has no attribute '"],
+        "explanation": "An AttributeError on a module (not an object) means the installed library is of "
+        "a version whose API the service does not know (e.g. websockify 0.9 moved "
+        "WebSocketServer): a mismatched package on the host or in the image.",
+        "config": [],
+        "fix": "docker exec <container> python3 -c 'import <module>; print(<module>.__file__)'\n"
+        "docker exec <container> pip show <package>\n"
+        "# install the library version the nova release supports (or the image that ships it)\n",
+        "references": ["https://opendev.org/openstack/nova/commit/791fa595e6f1eb2447a4bebf4ecb390c85de0b44"],
+        "examples": ["AttributeError: module 'websockify' has no attribute 'WebSocketServer'"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "migration-job-stats-race",
+        "title": "live migration monitor failed reading libvirt job stats (no RAM info)",
+        "category": "migration_failure",
+        "severity": "medium",
+        "priority": 62,
+        "services": ["*"],
+        "signatures": ["migration was active, but no RAM info was set"],
+        "explanation": "nova's live migration monitor asked libvirt for job statistics while the "
+        "migration was finishing; libvirt/QEMU returned no RAM info and nova (before the "
+        "fix of bug 1982284) treated it as a migration failure.",
+        "config": [],
+        "fix": "# upgrade nova to a release with the fix for bug 1982284; check the instance's host and "
+        "state:\n"
+        "openstack server show <server> -c OS-EXT-SRV-ATTR:host -c status\n",
+        "references": ["https://opendev.org/openstack/nova/commit/9fea934c71d3c2fa7fdd80c67d94e18466c5cf9a"],
+        "examples": ["libvirt.libvirtError: internal error: migration was active, but no RAM info was set"],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "libvirt-connection-no-events",
+        "title": "nova-compute's libvirt connection has no lifecycle events",
+        "category": "libvirt_connection",
+        "severity": "medium",
+        "priority": 56,
+        "services": ["*"],
+        "signatures": ["URI [^ ]+ does not support events"],
+        "explanation": "nova could not register for libvirt domain events on its connection (opened "
+        "before the driver's init_host, or the daemon's event loop failed), so instance "
+        "state changes are only seen by the periodic sync.",
+        "config": ["[libvirt] connection_uri"],
+        "fix": "docker restart nova_compute      # reconnect; upgrade nova for bug 2130881 if it recurs "
+        "at start-up\n"
+        "docker logs nova_libvirt 2>&1 | tail\n",
+        "references": ["https://opendev.org/openstack/nova/commit/16abde56eebed7b95270516580f94c4ab0bcbe6b"],
+        "examples": [
+            "URI qemu:///system does not support events: internal error: could not initialize "
+            "domain event timer"
+        ],
+        "source": "sourced.yml",
+    },
+    {
+        "id": "host-dep-osinfo-unreadable",
+        "title": "nova-compute cannot read the libosinfo database (package + AppArmor)",
+        "category": "host_dependency_missing",
+        "severity": "high",
+        "priority": 60,
+        "services": ["*"],
+        "signatures": ["Error opening directory '/usr/share/osinfo'"],
+        "explanation": "With the libosinfo GObject introspection package installed nova uses libosinfo, "
+        "but the nova-compute AppArmor profile (enforce mode) does not allow reading "
+        "/usr/share/osinfo, so block device preparation fails.",
+        "config": [],
+        "fix": "dpkg -l | grep libosinfo; aa-status | grep nova-compute\n"
+        "# remove gir1.2-libosinfo-1.0 from the compute host (or set the nova-compute profile to "
+        "complain)\n",
+        "references": [
+            "https://github.com/canonical/hotsos/blob/57b256c4ad434f5fe335d14447ec7d73ea831d50/hotsos/defs/scenar"
+            "ios/openstack/nova/bugs/lp2012284.yaml"
+        ],
+        "examples": [
+            "Failure prepping block device: gi.repository.GLib.GError: g-io-error-quark: Error "
+            "opening directory '/usr/share/osinfo': Permission denied (14)"
+        ],
         "source": "sourced.yml",
     },
 ]
